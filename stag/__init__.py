@@ -1,0 +1,61 @@
+"""stag: tensors whose shapes are checked by mypy, with reverse-mode autograd on numpy.
+
+Everything public is re-exported here; the modules behind it are private.
+"""
+
+from stag import nn
+from stag._autograd import enable_grad, is_grad_enabled, no_grad
+from stag._creation import (
+    Generator,
+    arange,
+    eye,
+    full,
+    full_like,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from stag._dims import L1, AnyShape, Dyn
+from stag._errors import DTypeError, ShapeError
+from stag._functional import (
+    derivative,
+    grad,
+    register_pytree,
+    tree_flatten,
+    tree_unflatten,
+    value_and_grad,
+)
+from stag._functions import (
+    abs,
+    concat,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sqrt,
+    stack,
+    tanh,
+    where,
+)
+from stag._tensor import Tensor
+
+__all__ = [
+    "L1", "AnyShape", "DTypeError", "Dyn", "Generator", "ShapeError", "Tensor",
+    "abs", "arange", "concat", "derivative", "enable_grad", "exp", "eye", "full", "full_like",
+    "grad", "is_grad_enabled", "log", "manual_seed", "matmul", "maximum", "minimum", "nn",
+    "no_grad", "ones", "ones_like", "rand", "rand_like", "randn", "randn_like",
+    "register_pytree", "relu", "sigmoid", "sqrt", "stack", "tanh", "tensor", "tree_flatten",
+    "tree_unflatten", "value_and_grad", "where", "zeros", "zeros_like",
+]  # fmt: skip
+
+__version__ = "0.1.0"

@@ -1,0 +1,246 @@
+"""The reverse-mode engine: recording, backward, grad mode.
+
+A tensor that needs a gradient and was made by a primitive carries a ``Node``:
+the primitive, its input tensors, their arrays and keyword arguments, and the
+result array.  ``backward`` sorts the tensors reachable from the root once,
+then walks them in reverse calling each primitive's vector-Jacobian products.
+Everything here works on plain ``numpy`` arrays; the typed facade lives in
+``_tensor.py`` and only calls ``apply`` and ``backward``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from stag._errors import ShapeError
+
+if TYPE_CHECKING:
+    from stag._ops import Primitive
+    from stag._tensor import Tensor
+
+    AnyTensor: TypeAlias = Tensor[*tuple[Any, ...]]
+
+Array: TypeAlias = npt.NDArray[Any]
+
+__all__ = ["Node", "apply", "backward", "is_grad_enabled", "no_grad", "enable_grad"]
+
+
+class _GradMode:
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph now (False inside ``no_grad``)."""
+    return _mode.enabled
+
+
+@contextlib.contextmanager
+def _set_grad_mode(enabled: bool) -> Iterator[None]:
+    previous = _mode.enabled
+    _mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _mode.enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager (and decorator) inside which no op records a graph.
+
+    Results made inside have ``requires_grad == False``; use it for
+    evaluation and for optimizer updates.
+    """
+    return _set_grad_mode(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Re-enable recording inside a ``no_grad`` block."""
+    return _set_grad_mode(True)
+
+
+class Node:
+    """How a tensor was computed: one primitive applied to some inputs.
+
+    ``versions`` holds each input's in-place version counter at record time;
+    backward refuses to run if an input was changed in place since.
+    After backward (without ``retain_graph``) the node is freed: it drops its
+    inputs and arrays so the graph can be collected.
+    """
+
+    __slots__ = ("prim", "parents", "datas", "kwargs", "ans", "versions")
+
+    def __init__(
+        self,
+        prim: Primitive,
+        parents: tuple[AnyTensor, ...],
+        datas: tuple[Array, ...],
+        kwargs: dict[str, Any],
+        ans: Array,
+    ) -> None:
+        self.prim: Primitive | None = prim
+        self.parents = parents
+        self.datas = datas
+        self.kwargs = kwargs
+        self.ans = ans
+        self.versions = tuple([p._version for p in parents])
+
+    @property
+    def name(self) -> str:
+        """The primitive's name, e.g. ``"matmul"``; ``"<freed>"`` after backward."""
+        return "<freed>" if self.prim is None else self.prim.name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def free(self) -> None:
+        self.prim = None
+        self.parents = ()
+        self.datas = ()
+        self.kwargs = {}
+
+
+_tensor_type: type[AnyTensor]
+
+
+def register_tensor_type(cls: type[AnyTensor]) -> None:
+    """Tell the engine which class its results are (called once by ``_tensor``)."""
+    global _tensor_type
+    _tensor_type = cls
+
+
+def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
+    """Run ``prim`` forward on the tensors' arrays and record it if needed.
+
+    This is the per-op hot path: one forward call, one object, and a Node only
+    when grad mode is on and some input requires grad.
+    """
+    datas = tuple([a._data for a in args])
+    try:
+        ans = prim.forward(*datas, **kwargs)
+    except ValueError as exc:
+        raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
+    out = _tensor_type.__new__(_tensor_type)
+    out._data = ans
+    out._grad = None
+    out._version = 0
+    out._node = None
+    out._requires_grad = False
+    if _mode.enabled:
+        for a in args:
+            if a._requires_grad:
+                out._requires_grad = True
+                out._node = Node(prim, args, datas, kwargs, ans)
+                break
+    return out
+
+
+def _topological_order(root: AnyTensor) -> list[AnyTensor]:
+    """Every tensor that requires grad and reaches ``root``, inputs first."""
+    order: list[AnyTensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[AnyTensor, bool]] = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        node = t._node
+        if node is not None:
+            for p in node.parents:
+                if p._requires_grad and id(p) not in seen:
+                    stack.append((p, False))
+    return order
+
+
+def _check_versions(t: AnyTensor, node: Node) -> None:
+    if node.prim is None:
+        raise RuntimeError(
+            "backward through a graph that was already freed: a tensor on this path was "
+            "used by an earlier backward(); pass retain_graph=True to the first backward "
+            "to run it again"
+        )
+    if t._version != 0 or any(
+        p._version != v for p, v in zip(node.parents, node.versions, strict=True)
+    ):
+        raise RuntimeError(
+            f"a tensor needed by '{node.prim.name}' for its gradient was modified in place "
+            "after it was used; compute the gradient before changing it, or use a copy"
+        )
+
+
+def _input_grads(node: Node, g: Array) -> Iterator[tuple[AnyTensor, Array]]:
+    """(input, cotangent) for each input of ``node`` that requires grad."""
+    prim = node.prim
+    assert prim is not None
+    vjps, datas, kwargs, ans = prim.vjps, node.datas, node.kwargs, node.ans
+    for i, p in enumerate(node.parents):
+        if p._requires_grad:
+            if prim.variadic:
+                yield p, vjps[0](g, ans, *datas, argnum=i, **kwargs)
+            else:
+                yield p, vjps[i](g, ans, *datas, **kwargs)
+
+
+def backward(
+    root: AnyTensor,
+    seed: Array,
+    *,
+    retain_graph: bool = False,
+    capture: dict[int, Array | None] | None = None,
+) -> None:
+    """Propagate ``seed`` (d out / d root) back through the recorded graph.
+
+    Without ``capture``, leaf gradients accumulate into ``leaf._grad`` as in
+    PyTorch.  With ``capture`` (a dict keyed by ``id`` of the wanted tensors)
+    the gradients of those tensors are stored there instead and no ``.grad``
+    is touched: the functional API's path.
+    """
+    grads: dict[int, Array] = {id(root): seed}
+    for t in reversed(_topological_order(root)):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        if capture is not None and id(t) in capture:
+            capture[id(t)] = g
+        node = t._node
+        if node is None:
+            if capture is None:
+                # the first gradient is copied: g may be a view shared with other nodes
+                t._grad = g.astype(t._data.dtype) if t._grad is None else t._grad + g
+            continue
+        _check_versions(t, node)
+        for p, gp in _input_grads(node, g):
+            key = id(p)
+            previous = grads.get(key)
+            grads[key] = gp if previous is None else previous + gp
+        if not retain_graph:
+            node.free()
+
+
+def collect(
+    root: AnyTensor, wrt: Sequence[AnyTensor], *, retain_graph: bool = False
+) -> list[Array]:
+    """d root / d each of ``wrt``, zeros where ``root`` does not depend on it."""
+    capture: dict[int, Array | None] = {id(w): None for w in wrt}
+    seed = np.ones_like(root._data)
+    backward(root, seed, retain_graph=retain_graph, capture=capture)
+    results: list[Array] = []
+    for w in wrt:
+        g = capture[id(w)]
+        results.append(np.zeros_like(w._data) if g is None else g)
+    return results
+
+
+Vjp: TypeAlias = Callable[..., Array]

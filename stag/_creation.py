@@ -1,0 +1,189 @@
+"""Making tensors: from data, filled, random, ranges; and the random generator.
+
+Dims are passed as values whose *types* are the dims: ``stag.zeros(n, 784)``
+with ``n: Batch`` and a declared ``Tensor[Batch, Literal[784]]`` target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+from typing_extensions import TypeVarTuple
+
+from stag._dims import AnyShape, Dyn
+from stag._errors import ShapeError
+from stag._tensor import Tensor
+
+__all__ = [
+    "Generator", "arange", "eye", "full", "full_like", "manual_seed", "ones", "ones_like",
+    "rand", "rand_like", "randn", "randn_like", "tensor", "zeros", "zeros_like",
+]  # fmt: skip
+
+S = TypeVarTuple("S")
+N = TypeVar("N")
+
+DType = npt.DTypeLike
+_DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+class Generator:
+    """A seeded source of random numbers, passed as ``generator=``.
+
+    Wraps numpy's PCG64; the same seed gives the same tensors.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed``."""
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (used when no ``generator=`` is given)."""
+    return default_generator.manual_seed(seed)
+
+
+def _float_dtype(dtype: DType | None) -> np.dtype[Any]:
+    return _DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+
+
+def _shape(op: str, dims: Sequence[object]) -> tuple[int, ...]:
+    for d in dims:
+        if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
+            raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}")
+    return tuple(int(d) for d in dims)  # type: ignore[call-overload]  # checked ints above
+
+
+def _leaf(data: npt.NDArray[Any], requires_grad: bool) -> Tensor[*AnyShape]:
+    return Tensor(data).requires_grad_(requires_grad) if requires_grad else Tensor(data)
+
+
+@overload
+def tensor(data: float, requires_grad: bool = False, dtype: DType | None = None) -> Tensor[()]: ...
+@overload
+def tensor(
+    data: npt.ArrayLike, requires_grad: bool = False, dtype: DType | None = None
+) -> Tensor[*AnyShape]: ...
+def tensor(
+    data: npt.ArrayLike, requires_grad: bool = False, dtype: DType | None = None
+) -> Tensor[*AnyShape]:
+    """A new tensor holding a copy of ``data`` (an array, nested lists or a number).
+
+    Python floats become float32, ints int64, bools bool; a numpy array keeps
+    its dtype.  The shape is unknown to the checker: state it with
+    ``.assert_shape(...)`` or a declared annotation.
+    """
+    if isinstance(data, Tensor):
+        data = data._data
+    if dtype is None and not isinstance(data, np.ndarray | np.generic):
+        array = np.array(data)
+        if array.dtype.kind == "f":
+            array = array.astype(_DEFAULT_FLOAT)
+    else:
+        array = np.array(data, dtype=dtype)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {array.dtype} (numbers or bools only)")
+    return _leaf(array, requires_grad)
+
+
+def zeros(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[*S]:
+    """A tensor of zeros of shape ``dims``."""
+    return _leaf(np.zeros(_shape("zeros", dims), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[*S]:
+    """A tensor of ones of shape ``dims``."""
+    return _leaf(np.ones(_shape("ones", dims), _float_dtype(dtype)), requires_grad)
+
+
+def full(
+    shape: tuple[*S], fill_value: float, *, dtype: DType | None = None, requires_grad: bool = False
+) -> Tensor[*S]:
+    """A tensor of shape ``shape`` filled with ``fill_value``."""
+    return _leaf(np.full(_shape("full", shape), fill_value, _float_dtype(dtype)), requires_grad)
+
+
+def randn(
+    *dims: *S,
+    dtype: DType | None = None,
+    requires_grad: bool = False,
+    generator: Generator | None = None,
+) -> Tensor[*S]:
+    """Standard normal samples of shape ``dims``."""
+    rng = (generator or default_generator).rng
+    data = rng.standard_normal(_shape("randn", dims)).astype(_float_dtype(dtype))
+    return _leaf(data, requires_grad)
+
+
+def rand(
+    *dims: *S,
+    dtype: DType | None = None,
+    requires_grad: bool = False,
+    generator: Generator | None = None,
+) -> Tensor[*S]:
+    """Uniform samples in ``[0, 1)`` of shape ``dims``."""
+    rng = (generator or default_generator).rng
+    data = rng.random(_shape("rand", dims)).astype(_float_dtype(dtype))
+    return _leaf(data, requires_grad)
+
+
+@overload
+def arange(stop: N, /, *, dtype: DType | None = None) -> Tensor[N]: ...
+@overload
+def arange(start: int, stop: int, step: int = 1, /, *, dtype: DType | None = None) -> Tensor[Dyn]: ...
+def arange(
+    start: Any, stop: int | None = None, step: int = 1, /, *, dtype: DType | None = None
+) -> Tensor[Dyn]:
+    """``0, 1, ..., stop - 1`` (int64 unless ``dtype``); ``arange(n)`` is typed ``Tensor[N]``."""
+    values = np.arange(start) if stop is None else np.arange(start, stop, step)
+    return Tensor(values if dtype is None else values.astype(dtype))
+
+
+def eye(n: N, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[N, N]:
+    """The ``n`` x ``n`` identity matrix."""
+    (size,) = _shape("eye", [n])
+    return _leaf(np.eye(size, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def zeros_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
+    """Zeros of ``t``'s shape and dtype."""
+    return _leaf(np.zeros_like(t._data), requires_grad)
+
+
+def ones_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
+    """Ones of ``t``'s shape and dtype."""
+    return _leaf(np.ones_like(t._data), requires_grad)
+
+
+def full_like(t: Tensor[*S], fill_value: float, *, requires_grad: bool = False) -> Tensor[*S]:
+    """``fill_value`` in ``t``'s shape and dtype."""
+    return _leaf(np.full_like(t._data, fill_value), requires_grad)
+
+
+def randn_like(
+    t: Tensor[*S], *, requires_grad: bool = False, generator: Generator | None = None
+) -> Tensor[*S]:
+    """Standard normal samples of ``t``'s shape and dtype."""
+    rng = (generator or default_generator).rng
+    return _leaf(rng.standard_normal(t._data.shape).astype(t._data.dtype), requires_grad)
+
+
+def rand_like(
+    t: Tensor[*S], *, requires_grad: bool = False, generator: Generator | None = None
+) -> Tensor[*S]:
+    """Uniform ``[0, 1)`` samples of ``t``'s shape and dtype."""
+    rng = (generator or default_generator).rng
+    return _leaf(rng.random(t._data.shape).astype(t._data.dtype), requires_grad)
+
+

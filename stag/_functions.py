@@ -1,0 +1,169 @@
+"""Free-function forms of the ops (``stag.exp(x)``, ``stag.maximum(a, b)``, ...).
+
+Each is typed in full here rather than aliased to the method, so that every
+checker (pyright included) sees the same shape algebra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, TypeVar, overload
+
+import numpy as np
+from typing_extensions import TypeVarTuple
+
+from stag._autograd import apply
+from stag._dims import L1, AnyShape, Dyn
+from stag._errors import ShapeError
+from stag._ops import elementwise as E
+from stag._ops import movement
+from stag._tensor import Scalar, Tensor, _binary, _check_dtypes, _scalar
+
+__all__ = [
+    "abs", "concat", "exp", "log", "matmul", "maximum", "minimum", "relu", "sigmoid",
+    "sqrt", "stack", "tanh", "where",
+]  # fmt: skip
+
+S = TypeVarTuple("S")
+B = TypeVarTuple("B")
+M = TypeVar("M")
+K = TypeVar("K")
+N = TypeVar("N")
+
+
+def abs(x: Tensor[*S]) -> Tensor[*S]:
+    """``|x|`` elementwise."""
+    return x.abs()
+
+
+def exp(x: Tensor[*S]) -> Tensor[*S]:
+    """``e ** x`` elementwise."""
+    return x.exp()
+
+
+def log(x: Tensor[*S]) -> Tensor[*S]:
+    """Natural logarithm elementwise."""
+    return x.log()
+
+
+def sqrt(x: Tensor[*S]) -> Tensor[*S]:
+    """Square root elementwise."""
+    return x.sqrt()
+
+
+def tanh(x: Tensor[*S]) -> Tensor[*S]:
+    """Hyperbolic tangent elementwise."""
+    return x.tanh()
+
+
+def sigmoid(x: Tensor[*S]) -> Tensor[*S]:
+    """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
+    return x.sigmoid()
+
+
+def relu(x: Tensor[*S]) -> Tensor[*S]:
+    """``max(x, 0)`` elementwise."""
+    return x.relu()
+
+
+@overload
+def maximum(x: Tensor[*B, N], y: Tensor[N]) -> Tensor[*B, N]: ...
+@overload
+def maximum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+@overload
+def maximum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
+def maximum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+    """The larger of ``x`` and ``y`` elementwise (ties share the gradient)."""
+    return _binary(E.maximum, x, y)
+
+
+@overload
+def minimum(x: Tensor[*B, N], y: Tensor[N]) -> Tensor[*B, N]: ...
+@overload
+def minimum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+@overload
+def minimum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
+def minimum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+    """The smaller of ``x`` and ``y`` elementwise (ties share the gradient)."""
+    return _binary(E.minimum, x, y)
+
+
+def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> Tensor[*S]:
+    """``x`` where ``cond`` is true, else ``y`` (cond is a bool tensor)."""
+    if cond._data.dtype != np.bool_:
+        raise TypeError(f"where: cond must be a bool tensor, got {cond._data.dtype}")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        raise TypeError("where: at least one of x and y must be a Tensor")
+    x_ = x if isinstance(x, Tensor) else _scalar(x, y)  # type: ignore[arg-type]  # y is a Tensor here
+    y_ = y if isinstance(y, Tensor) else _scalar(y, x_)
+    _check_dtypes("where", x_, y_)
+    try:
+        np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
+    except ValueError:
+        raise ShapeError(
+            f"where: shapes {cond.shape}, {x_.shape} and {y_.shape} cannot be broadcast"
+        ) from None
+    return apply(E.where, x_, y_, cond=cond._data)
+
+
+@overload
+def matmul(x: Tensor[K], y: Tensor[K, N]) -> Tensor[N]: ...
+@overload
+def matmul(x: Tensor[*B, M, K], y: Tensor[K]) -> Tensor[*B, M]: ...
+@overload
+def matmul(x: Tensor[*B, M, K], y: Tensor[K, N]) -> Tensor[*B, M, N]: ...
+@overload
+def matmul(x: Tensor[*B, M, K], y: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
+def matmul(x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+    """Matrix product with numpy's rules (vectors, batch prefixes); same as ``x @ y``."""
+    return x @ y
+
+
+@overload
+def concat(tensors: Sequence[Tensor[Dyn, *S]], axis: Literal[0] = 0) -> Tensor[Dyn, *S]: ...
+@overload
+def concat(tensors: Sequence[Tensor[*S, Dyn]], axis: Literal[-1]) -> Tensor[*S, Dyn]: ...
+@overload
+def concat(tensors: Sequence[Tensor[*AnyShape]], axis: int) -> Tensor[*AnyShape]: ...
+def concat(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnyShape]:
+    """The tensors joined along an existing ``axis`` (all other sizes equal).
+
+    The joined size is ``Dyn``: annotate the result to state it.
+    """
+    return _join("concat", movement.concat, tensors, axis)
+
+
+@overload
+def stack(tensors: tuple[Tensor[*S], Tensor[*S]], axis: Literal[0] = 0) -> Tensor[Literal[2], *S]: ...
+@overload
+def stack(
+    tensors: tuple[Tensor[*S], Tensor[*S], Tensor[*S]], axis: Literal[0] = 0
+) -> Tensor[Literal[3], *S]: ...
+@overload
+def stack(
+    tensors: tuple[Tensor[*S], Tensor[*S], Tensor[*S], Tensor[*S]], axis: Literal[0] = 0
+) -> Tensor[Literal[4], *S]: ...
+@overload
+def stack(tensors: Sequence[Tensor[*S]], axis: Literal[0] = 0) -> Tensor[Dyn, *S]: ...
+@overload
+def stack(tensors: Sequence[Tensor[*S]], axis: Literal[-1]) -> Tensor[*S, Dyn]: ...
+@overload
+def stack(tensors: Sequence[Tensor[*AnyShape]], axis: int) -> Tensor[*AnyShape]: ...
+def stack(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnyShape]:
+    """The tensors (all of one shape) along a new ``axis``.
+
+    A tuple of 2 to 4 tensors gives a literal leading size; a list gives ``Dyn``.
+    """
+    return _join("stack", movement.stack, tensors, axis)
+
+
+def _join(
+    name: str, prim: object, tensors: Sequence[Tensor[*AnyShape]], axis: int
+) -> Tensor[*AnyShape]:
+    if not tensors:
+        raise ShapeError(f"{name}: expected at least one tensor, got none")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected Tensors, got {type(t).__name__}")
+        _check_dtypes(name, tensors[0], t)
+    return apply(prim, *tensors, axis=axis)  # type: ignore[arg-type]  # prim is a Primitive

@@ -1,0 +1,100 @@
+"""The primitive registry: every op the engine can differentiate.
+
+A primitive is a forward function on numpy arrays and, beside it, one
+vector-Jacobian product per input: ``vjp(g, ans, *inputs, **kwargs)`` returns
+the input's cotangent given the output's cotangent ``g`` and the forward
+result ``ans``.  Composite ops (softmax losses, variance, layers) are written
+from primitives and need no VJP of their own.  Each family lives in its own
+module; importing this package registers them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from stag._autograd import Array
+from stag._errors import format_shapes
+
+__all__ = ["PRIMITIVES", "Primitive", "defprim", "unbroadcast"]
+
+Forward = Callable[..., Array]
+Vjp = Callable[..., Array]
+ErrorText = Callable[[tuple[Array, ...], dict[str, Any]], str]
+
+
+def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:
+    return f"{name}: shapes {format_shapes([d.shape for d in datas])} cannot be broadcast"
+
+
+class Primitive:
+    """One differentiable (or not) op: its forward and its VJPs, side by side."""
+
+    __slots__ = ("name", "forward", "vjps", "variadic", "_error_text")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Forward,
+        vjps: tuple[Vjp, ...],
+        *,
+        variadic: bool,
+        error_text: ErrorText | None,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.variadic = variadic
+        self._error_text = error_text
+
+    @property
+    def differentiable(self) -> bool:
+        return bool(self.vjps)
+
+    def describe_error(self, datas: tuple[Array, ...], kwargs: dict[str, Any], exc: Exception) -> str:
+        """The ShapeError message for a forward that numpy rejected."""
+        if self._error_text is not None:
+            return self._error_text(datas, kwargs)
+        return f"{_broadcast_message(self.name, datas, kwargs)} ({exc})"
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def defprim(
+    name: str,
+    forward: Forward,
+    *vjps: Vjp,
+    variadic: bool = False,
+    error_text: ErrorText | None = None,
+) -> Primitive:
+    """Register a primitive. No VJPs means not differentiable (comparisons, argmax).
+
+    A variadic primitive (concat, stack) has one VJP that takes ``argnum=``.
+    """
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is already registered")
+    prim = Primitive(name, forward, vjps, variadic=variadic, error_text=error_text)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+from stag._ops import elementwise, linalg, movement, reduce  # noqa: E402  (registers them)
+
+__all__ += ["elementwise", "linalg", "movement", "reduce"]

@@ -1,0 +1,81 @@
+"""Primitives that move, join or pick elements without arithmetic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from stag._autograd import Array
+from stag._errors import format_shapes
+from stag._ops import defprim
+
+
+def _reshape_error(datas: tuple[Array, ...], kw: dict[str, Any]) -> str:
+    (x,) = datas
+    return f"reshape: cannot reshape {x.shape} ({x.size} elements) to {tuple(kw['shape'])}"
+
+
+def _join_error(name: str) -> Any:
+    def text(datas: tuple[Array, ...], kw: dict[str, Any]) -> str:
+        shapes = format_shapes([d.shape for d in datas])
+        return f"{name}: shapes {shapes} do not match along the other axes (axis={kw['axis']})"
+
+    return text
+
+
+def _transpose_vjp(g: Array, ans: Array, x: Array, axes: tuple[int, ...]) -> Array:
+    return np.transpose(g, np.argsort(axes))
+
+
+def _concat_vjp(g: Array, ans: Array, *xs: Array, argnum: int, axis: int) -> Array:
+    start = int(np.sum([x.shape[axis] for x in xs[:argnum]], dtype=np.int64))
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(start, start + xs[argnum].shape[axis])
+    return np.asarray(g[tuple(index)])
+
+
+def _stack_vjp(g: Array, ans: Array, *xs: Array, argnum: int, axis: int) -> Array:
+    return np.asarray(np.take(g, argnum, axis=axis))
+
+
+def _getitem_vjp(g: Array, ans: Array, x: Array, index: Any) -> Array:
+    out = np.zeros_like(x, dtype=g.dtype)
+    out[index] = g
+    return out
+
+
+def _take_vjp(g: Array, ans: Array, x: Array, indices: Array) -> Array:
+    out = np.zeros_like(x, dtype=g.dtype)
+    np.add.at(out, indices, g)  # repeated rows accumulate
+    return out
+
+
+def _take_along_axis_vjp(g: Array, ans: Array, x: Array, indices: Array, axis: int) -> Array:
+    out = np.zeros_like(x, dtype=g.dtype)
+    if indices.shape[axis] == 1:
+        np.put_along_axis(out, indices, g, axis=axis)
+        return out
+    grid: list[Array] = list(np.indices(indices.shape, sparse=True))
+    grid[axis] = indices
+    np.add.at(out, tuple(grid), g)
+    return out
+
+
+# fmt: off
+reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
+    lambda g, ans, x, shape: g.reshape(x.shape), error_text=_reshape_error)
+transpose = defprim("transpose", lambda x, axes: np.transpose(x, axes), _transpose_vjp)
+expand_dims = defprim("expand_dims", lambda x, axis: np.expand_dims(x, axis),
+    lambda g, ans, x, axis: g.reshape(x.shape))
+squeeze = defprim("squeeze", lambda x, axis: np.squeeze(x, axis),
+    lambda g, ans, x, axis: g.reshape(x.shape))
+concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis=axis), _concat_vjp,
+    variadic=True, error_text=_join_error("concat"))
+stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _stack_vjp,
+    variadic=True, error_text=_join_error("stack"))
+getitem = defprim("getitem", lambda x, index: x[index], _getitem_vjp)
+take = defprim("take", lambda x, indices: x[indices], _take_vjp)
+take_along_axis = defprim("take_along_axis",
+    lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis), _take_along_axis_vjp)
+# fmt: on

@@ -1,0 +1,92 @@
+"""Reductions and the softmax family (numerically stable forms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from stag._autograd import Array
+from stag._ops import defprim
+
+Axis = int | tuple[int, ...] | None
+
+
+def _expand(g: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Array:
+    """Put back the reduced axes of ``g`` (size 1), ready to broadcast to ``shape``."""
+    if axis is None:
+        return g.reshape((1,) * len(shape))
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    return g
+
+
+def _count(shape: tuple[int, ...], axis: Axis) -> int:
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _sum_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
+    return np.broadcast_to(_expand(g, x.shape, axis, keepdims), x.shape)
+
+
+def _mean(x: Array, *, axis: Axis, keepdims: bool) -> Array:
+    return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+
+
+def _mean_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
+    g = _expand(g, x.shape, axis, keepdims) / _count(x.shape, axis)
+    return np.broadcast_to(g, x.shape)
+
+
+def _extremum_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
+    # the gradient is split evenly among tied extrema, as torch.amax does
+    hits = x == _expand(ans, x.shape, axis, keepdims)
+    share = hits / hits.sum(axis=axis, keepdims=True)
+    return np.asarray(_expand(g, x.shape, axis, keepdims) * share)
+
+
+def _logsumexp(x: Array, *, axis: int, keepdims: bool) -> Array:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return np.asarray(out if keepdims else np.squeeze(out, axis=axis))
+
+
+def _logsumexp_vjp(g: Array, ans: Array, x: Array, axis: int, keepdims: bool) -> Array:
+    g, ans = _expand(g, x.shape, axis, keepdims), _expand(ans, x.shape, axis, keepdims)
+    return np.asarray(g * np.exp(x - ans))
+
+
+def _log_softmax(x: Array, *, axis: int) -> Array:
+    return np.asarray(x - _logsumexp(x, axis=axis, keepdims=True))
+
+
+def _softmax(x: Array, *, axis: int) -> Array:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return np.asarray(e / np.sum(e, axis=axis, keepdims=True))
+
+
+def _reducer(fn: Any) -> Any:
+    def forward(x: Array, *, axis: Axis, keepdims: bool) -> Array:
+        return np.asarray(fn(x, axis=axis, keepdims=keepdims))
+
+    return forward
+
+
+# fmt: off
+sum = defprim("sum", _reducer(np.sum), _sum_vjp)
+mean = defprim("mean", _mean, _mean_vjp)
+max = defprim("max", _reducer(np.max), _extremum_vjp)
+min = defprim("min", _reducer(np.min), _extremum_vjp)
+logsumexp = defprim("logsumexp", _logsumexp, _logsumexp_vjp)
+softmax = defprim("softmax", _softmax,
+    lambda g, ans, x, axis: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)))
+log_softmax = defprim("log_softmax", _log_softmax,
+    lambda g, ans, x, axis: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
+
+argmax = defprim("argmax", _reducer(np.argmax))
+argmin = defprim("argmin", _reducer(np.argmin))
+# fmt: on

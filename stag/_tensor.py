@@ -1,0 +1,698 @@
+"""``Tensor[*Shape]``: the typed facade over the engine.
+
+The shape algebra lives in the signatures: self-types and overloads say what
+shape an op returns, so mypy (and pyright) reject a mismatched matmul or bias
+at check time.  At run time a method is one call into ``_autograd.apply``;
+the overloads cost nothing.
+
+Overload order, everywhere: exact same shape (or a Python scalar) first, then
+trailing-dim broadcast both ways, then keep-dims broadcast both ways, then a
+0-d tensor on either side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Generic, Literal, TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+from typing_extensions import Self, TypeVarTuple
+
+from stag import _autograd
+from stag._autograd import Array, Node, apply
+from stag._dims import L1, AnyShape, Dyn
+from stag._errors import DTypeError, ShapeError
+from stag._ops import elementwise as E
+from stag._ops import linalg, movement
+from stag._ops import reduce as R
+
+__all__ = ["Tensor"]
+
+Shape = TypeVarTuple("Shape")
+B = TypeVarTuple("B")
+S = TypeVarTuple("S")
+M = TypeVar("M")
+K = TypeVar("K")
+N = TypeVar("N")
+P = TypeVar("P")
+
+Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
+Axis = int | tuple[int, ...] | None
+
+
+class Tensor(Generic[*Shape]):
+    """An n-d array of numbers whose shape is part of its static type.
+
+    ``Tensor[Batch, Literal[784]]`` is a matrix with a run-time number of
+    rows and 784 columns.  Values live in a numpy array (float32 unless asked
+    otherwise); an op on tensors that require grad records itself so that
+    ``backward()`` can compute gradients.
+    """
+
+    __slots__ = ("_data", "_grad", "_requires_grad", "_node", "_version", "__weakref__")
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    _data: Array
+    _grad: Array | None
+    _requires_grad: bool
+    _node: Node | None
+    _version: int
+
+    def __init__(self, data: Array, *, requires_grad: bool = False) -> None:
+        """Wrap ``data`` without copying; prefer ``stag.tensor`` in user code."""
+        self._data = data
+        self._grad = None
+        self._requires_grad = requires_grad
+        self._node = None
+        self._version = 0
+
+    # ----------------------------------------------------------------- state
+    @property
+    def shape(self) -> tuple[*Shape]:
+        """The sizes, as a plain tuple of ints at run time."""
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._data.dtype
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
+        """Mark a leaf as a parameter whose gradient ``backward`` should fill."""
+        if self._node is not None:
+            raise RuntimeError("requires_grad_ applies to leaf tensors; use detach() first")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise DTypeError(f"only floating tensors can require grad, not {self._data.dtype}")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self) -> Tensor[*Shape] | None:
+        """The accumulated gradient of a leaf after ``backward()``, else None."""
+        g = self._grad
+        return None if g is None else Tensor(g)
+
+    @grad.setter
+    def grad(self, value: Tensor[*Shape] | None) -> None:
+        if value is not None and value.shape != self.shape:
+            raise ShapeError(f"grad: expected shape {self.shape}, got {value.shape}")
+        self._grad = None if value is None else value._data
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The node that made this tensor (``.name`` is the primitive), None for leaves."""
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    def detach(self) -> Tensor[*Shape]:
+        """The same values, cut from the graph (shares memory)."""
+        return Tensor(self._data)
+
+    def numpy(self) -> npt.NDArray[Any]:
+        """A read-only view of the values (copy it to modify)."""
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Array:
+        if copy:
+            return np.array(self._data, dtype=dtype)
+        view = self.numpy()
+        return view if dtype is None else view.astype(dtype)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise ShapeError(f"item: expected a tensor with one element, got shape {self.shape}")
+        return self._data.item()  # type: ignore[no-any-return]  # a Python scalar
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ShapeError(
+                f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
+                "use .any() style reductions or compare shapes explicitly"
+            )
+        return bool(self._data)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise ShapeError("len: a 0-d tensor has no length")
+        return len(self._data)
+
+    def __iter__(self: Tensor[N, *S]) -> Iterator[Tensor[*S]]:
+        for i in range(len(self)):
+            yield self[i]
+
+    __hash__ = object.__hash__  # elementwise __eq__ must not make tensors unhashable
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, precision=4, threshold=20, separator=", ")
+        extra = f", grad_fn={self._node!r}" if self._node is not None else ""
+        if self._requires_grad and self._node is None:
+            extra = ", requires_grad=True"
+        return f"tensor({body}, shape={self.shape}, dtype={self._data.dtype}{extra})"
+
+    # -------------------------------------------------------------- autograd
+    def backward(self: Tensor[()], *, retain_graph: bool = False) -> None:
+        """Fill ``.grad`` of every leaf this 0-d tensor depends on (accumulating).
+
+        The graph is freed afterwards unless ``retain_graph=True``.
+        """
+        if self._data.ndim != 0:
+            raise ShapeError(
+                f"backward: expected a 0-d (scalar) tensor, got shape {self._data.shape}; "
+                "reduce it first, e.g. .sum() or .mean()"
+            )
+        if not self._requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad (no leaf needs it)")
+        _autograd.backward(self, np.ones_like(self._data), retain_graph=retain_graph)
+
+    def assert_shape(self, *dims: *S) -> Tensor[*S]:
+        """This tensor, typed as ``Tensor[*dims]`` after checking its shape at run time.
+
+        The way from an unknown shape (``stag.tensor(array)``) to a stated one:
+        ``x: Tensor[Batch, L784] = stag.tensor(arr).assert_shape(n, 784)``.
+        """
+        if self._data.shape != dims:
+            raise ShapeError(f"assert_shape: expected shape {dims}, got {self.shape}")
+        return self  # type: ignore[return-value]  # the run-time check is the proof
+
+    # ------------------------------------------------------------ in place
+    def _inplace(self, name: str, other: Tensor[*Shape] | Scalar | None) -> Array:
+        if self._requires_grad and _autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: in-place change of a tensor that requires grad; "
+                "wrap optimizer updates in stag.no_grad()"
+            )
+        if not self._data.flags.writeable or not self._data.flags.owndata:
+            self._data = self._data.copy()  # never write through a view of another tensor
+        self._version += 1
+        if other is None:
+            return np.zeros(())
+        value = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor) and other._data.shape != self._data.shape:
+            np.broadcast_shapes(other._data.shape, self._data.shape)  # raises if incompatible
+        return np.asarray(value)
+
+    def add_(self, other: Tensor[*Shape] | Scalar) -> Self:
+        """``self += other`` in place (inside ``no_grad`` for parameters)."""
+        np.add(self._data, self._inplace("add_", other), out=self._data, casting="unsafe")
+        return self
+
+    def sub_(self, other: Tensor[*Shape] | Scalar) -> Self:
+        np.subtract(self._data, self._inplace("sub_", other), out=self._data, casting="unsafe")
+        return self
+
+    def mul_(self, other: Tensor[*Shape] | Scalar) -> Self:
+        np.multiply(self._data, self._inplace("mul_", other), out=self._data, casting="unsafe")
+        return self
+
+    def copy_(self, other: Tensor[*Shape]) -> Self:
+        """Overwrite the values with ``other``'s (same shape)."""
+        if other._data.shape != self._data.shape:
+            raise ShapeError(f"copy_: expected shape {self.shape}, got {other.shape}")
+        np.copyto(self._data, self._inplace("copy_", other), casting="unsafe")
+        return self
+
+    def zero_(self) -> Self:
+        self._inplace("zero_", None)
+        self._data[...] = 0
+        return self
+
+    # ---------------------------------------------------------- arithmetic
+    @overload
+    def __add__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __add__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __add__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __add__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __add__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __add__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __add__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __add__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return _binary(E.add, self, other)
+
+    @overload
+    def __sub__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __sub__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __sub__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __sub__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __sub__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __sub__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __sub__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __sub__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return _binary(E.sub, self, other)
+
+    @overload
+    def __mul__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __mul__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __mul__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __mul__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __mul__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __mul__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __mul__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __mul__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return _binary(E.mul, self, other)
+
+    @overload
+    def __truediv__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __truediv__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __truediv__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __truediv__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __truediv__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __truediv__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __truediv__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __truediv__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return _binary(E.div, self, other)
+
+    @overload
+    def __pow__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __pow__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    def __pow__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return _binary(E.pow, self, other)
+
+    def __radd__(self, other: Scalar) -> Tensor[*Shape]:
+        return _binary(E.add, _scalar(other, self), self)
+
+    def __rsub__(self, other: Scalar) -> Tensor[*Shape]:
+        return _binary(E.sub, _scalar(other, self), self)
+
+    def __rmul__(self, other: Scalar) -> Tensor[*Shape]:
+        return _binary(E.mul, _scalar(other, self), self)
+
+    def __rtruediv__(self, other: Scalar) -> Tensor[*Shape]:
+        return _binary(E.div, _scalar(other, self), self)
+
+    def __rpow__(self, other: Scalar) -> Tensor[*Shape]:
+        return _binary(E.pow, _scalar(other, self), self)
+
+    def __neg__(self) -> Tensor[*Shape]:
+        return apply(E.neg, self)
+
+    def __pos__(self) -> Tensor[*Shape]:
+        return self
+
+    def __abs__(self) -> Tensor[*Shape]:
+        return apply(E.abs, self)
+
+    # --------------------------------------------------------- comparisons
+    # Same shape or a scalar; the result is a bool tensor of that shape.
+    def __lt__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:
+        return _binary(E.lt, self, other)
+
+    def __le__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:
+        return _binary(E.le, self, other)
+
+    def __gt__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:
+        return _binary(E.gt, self, other)
+
+    def __ge__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:
+        return _binary(E.ge, self, other)
+
+    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+        return _binary(E.eq, self, other)
+
+    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+        return _binary(E.ne, self, other)
+
+    # ------------------------------------------------------------- unary
+    def abs(self) -> Tensor[*Shape]:
+        return apply(E.abs, self)
+
+    def exp(self) -> Tensor[*Shape]:
+        return apply(E.exp, self)
+
+    def log(self) -> Tensor[*Shape]:
+        return apply(E.log, self)
+
+    def sqrt(self) -> Tensor[*Shape]:
+        return apply(E.sqrt, self)
+
+    def tanh(self) -> Tensor[*Shape]:
+        return apply(E.tanh, self)
+
+    def sigmoid(self) -> Tensor[*Shape]:
+        return apply(E.sigmoid, self)
+
+    def relu(self) -> Tensor[*Shape]:
+        return apply(E.relu, self)
+
+    def clip(self, lo: float | None, hi: float | None) -> Tensor[*Shape]:
+        """Values limited to ``[lo, hi]``; the gradient is 0 where a limit applies."""
+        if lo is None and hi is None:
+            raise ValueError("clip: give lo, hi or both")
+        lo_ = -np.inf if lo is None else lo
+        hi_ = np.inf if hi is None else hi
+        return apply(E.clip, self, lo=lo_, hi=hi_)
+
+    # ------------------------------------------------------------- matmul
+    @overload
+    def __matmul__(self: Tensor[K], other: Tensor[K, N]) -> Tensor[N]: ...
+    @overload
+    def __matmul__(self: Tensor[*B, M, K], other: Tensor[K]) -> Tensor[*B, M]: ...
+    @overload
+    def __matmul__(self: Tensor[*B, M, K], other: Tensor[K, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __matmul__(self: Tensor[*B, M, K], other: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
+    def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        _check_dtypes("matmul", self, other)
+        return apply(linalg.matmul, self, other)
+
+    # ---------------------------------------------------------- reductions
+    @overload
+    def sum(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
+    @overload
+    def sum(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def sum(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True]) -> Tensor[*B, L1]: ...
+    @overload
+    def sum(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def sum(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True]) -> Tensor[L1, *B]: ...
+    @overload
+    def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
+    def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+        """Sum over ``axis`` (all axes when None)."""
+        return apply(R.sum, self, axis=axis, keepdims=keepdims)
+
+    @overload
+    def mean(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
+    @overload
+    def mean(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def mean(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True]) -> Tensor[*B, L1]: ...
+    @overload
+    def mean(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def mean(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True]) -> Tensor[L1, *B]: ...
+    @overload
+    def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
+    def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+        """Arithmetic mean over ``axis`` (all axes when None)."""
+        return apply(R.mean, self, axis=axis, keepdims=keepdims)
+
+    @overload
+    def max(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
+    @overload
+    def max(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def max(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True]) -> Tensor[*B, L1]: ...
+    @overload
+    def max(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def max(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True]) -> Tensor[L1, *B]: ...
+    @overload
+    def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
+    def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+        """Largest value over ``axis``; ties share the gradient evenly."""
+        return apply(R.max, self, axis=axis, keepdims=keepdims)
+
+    @overload
+    def min(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
+    @overload
+    def min(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def min(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True]) -> Tensor[*B, L1]: ...
+    @overload
+    def min(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+    @overload
+    def min(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True]) -> Tensor[L1, *B]: ...
+    @overload
+    def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
+    def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+        """Smallest value over ``axis``; ties share the gradient evenly."""
+        return apply(R.min, self, axis=axis, keepdims=keepdims)
+
+    @overload
+    def var(self, axis: None = None, *, keepdims: Literal[False] = False, ddof: int = 0) -> Tensor[()]: ...
+    @overload
+    def var(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ddof: int = 0) -> Tensor[*B]: ...
+    @overload
+    def var(self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ddof: int = 0) -> Tensor[*B, L1]: ...
+    @overload
+    def var(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ddof: int = 0) -> Tensor[*B]: ...
+    @overload
+    def var(self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ddof: int = 0) -> Tensor[L1, *B]: ...
+    @overload
+    def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]: ...
+    def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+        """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
+        centered = self - apply(R.mean, self, axis=axis, keepdims=True)
+        squares = apply(R.sum, centered * centered, axis=axis, keepdims=keepdims)
+        count = _reduced_count(self._data.shape, axis)
+        return squares / float(count - ddof)
+
+    @overload
+    def argmax(self, axis: None = None) -> Tensor[()]: ...
+    @overload
+    def argmax(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
+    @overload
+    def argmax(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
+    @overload
+    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
+    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]:
+        """Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."""
+        return apply(R.argmax, self, axis=axis, keepdims=False)
+
+    @overload
+    def argmin(self, axis: None = None) -> Tensor[()]: ...
+    @overload
+    def argmin(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
+    @overload
+    def argmin(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
+    @overload
+    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
+    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]:
+        """Index (int64) of the smallest value over ``axis``."""
+        return apply(R.argmin, self, axis=axis, keepdims=False)
+
+    # ----------------------------------------------------------- movement
+    @property
+    def T(self: Tensor[M, N]) -> Tensor[N, M]:
+        """The transpose of a matrix."""
+        if self._data.ndim != 2:
+            raise ShapeError(f"T: expected a 2-d tensor, got shape {self._data.shape}")
+        return apply(movement.transpose, self, axes=(1, 0))
+
+    @overload
+    def transpose(self: Tensor[M, N]) -> Tensor[N, M]: ...
+    @overload
+    def transpose(self: Tensor[M, K, N]) -> Tensor[N, K, M]: ...
+    @overload
+    def transpose(self) -> Tensor[*AnyShape]: ...
+    def transpose(self) -> Tensor[*AnyShape]:
+        """All axes reversed, as numpy's ``transpose()``."""
+        return apply(movement.transpose, self, axes=tuple(range(self._data.ndim))[::-1])
+
+    @overload
+    def swapaxes(self: Tensor[*B, M, N], axis1: Literal[-1], axis2: Literal[-2]) -> Tensor[*B, N, M]: ...
+    @overload
+    def swapaxes(self: Tensor[*B, M, N], axis1: Literal[-2], axis2: Literal[-1]) -> Tensor[*B, N, M]: ...
+    @overload
+    def swapaxes(self: Tensor[M, N, *B], axis1: Literal[0], axis2: Literal[1]) -> Tensor[N, M, *B]: ...
+    @overload
+    def swapaxes(self: Tensor[M, N, *B], axis1: Literal[1], axis2: Literal[0]) -> Tensor[N, M, *B]: ...
+    @overload
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]: ...
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]:
+        """Axes ``axis1`` and ``axis2`` exchanged."""
+        axes = list(range(self._data.ndim))
+        try:
+            axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        except IndexError:
+            raise ShapeError(
+                f"swapaxes: axes ({axis1}, {axis2}) out of range for shape {self.shape}"
+            ) from None
+        return apply(movement.transpose, self, axes=tuple(axes))
+
+    @overload
+    def permute(self: Tensor[M, N], a0: Literal[1], a1: Literal[0], /) -> Tensor[N, M]: ...
+    @overload
+    def permute(self: Tensor[M, N], a0: Literal[0], a1: Literal[1], /) -> Tensor[M, N]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[0], a1: Literal[1], a2: Literal[2], /) -> Tensor[M, K, N]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[0], a1: Literal[2], a2: Literal[1], /) -> Tensor[M, N, K]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[1], a1: Literal[0], a2: Literal[2], /) -> Tensor[K, M, N]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[1], a1: Literal[2], a2: Literal[0], /) -> Tensor[K, N, M]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[2], a1: Literal[0], a2: Literal[1], /) -> Tensor[N, M, K]: ...
+    @overload
+    def permute(self: Tensor[M, K, N], a0: Literal[2], a1: Literal[1], a2: Literal[0], /) -> Tensor[N, K, M]: ...
+    @overload
+    def permute(self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[2], a2: Literal[3], a3: Literal[1], /) -> Tensor[M, N, P, K]: ...
+    @overload
+    def permute(self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[3], a2: Literal[1], a3: Literal[2], /) -> Tensor[M, P, K, N]: ...
+    @overload
+    def permute(self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[1], a2: Literal[3], a3: Literal[2], /) -> Tensor[M, K, P, N]: ...
+    @overload
+    def permute(self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[0], a2: Literal[2], a3: Literal[3], /) -> Tensor[K, M, N, P]: ...
+    @overload
+    def permute(self, *axes: int) -> Tensor[*AnyShape]: ...
+    def permute(self, *axes: int) -> Tensor[*AnyShape]:
+        """Axes reordered: axis ``i`` of the result is axis ``axes[i]`` of ``self``.
+
+        Typed exactly for every order of 2 and 3 axes and the NCHW/NHWC moves of 4.
+        """
+        if sorted(a % max(self._data.ndim, 1) for a in axes) != list(range(self._data.ndim)):
+            raise ShapeError(f"permute: {axes} is not an order of the axes of shape {self.shape}")
+        return apply(movement.transpose, self, axes=axes)
+
+    def reshape(self, *dims: *S) -> Tensor[*S]:
+        """The same values in shape ``dims`` (one may be -1: inferred).
+
+        The result's type is the dims' types; annotate the target to keep
+        literal sizes: ``y: Tensor[Batch, L784] = x.reshape(n, 784)``.
+        """
+        return apply(movement.reshape, self, shape=dims)
+
+    @overload
+    def flatten(self, start_axis: Literal[0] = 0) -> Tensor[Dyn]: ...
+    @overload
+    def flatten(self: Tensor[N, *B], start_axis: Literal[1]) -> Tensor[N, Dyn]: ...
+    @overload
+    def flatten(self, start_axis: int) -> Tensor[*AnyShape]: ...
+    def flatten(self, start_axis: int = 0) -> Tensor[*AnyShape]:
+        """Axes from ``start_axis`` on merged into one (its size is ``Dyn``: annotate it)."""
+        shape = self._data.shape
+        if not -len(shape) <= start_axis <= max(len(shape) - 1, 0):
+            raise ShapeError(f"flatten: start_axis {start_axis} out of range for shape {shape}")
+        start = start_axis % max(len(shape), 1)
+        return apply(movement.reshape, self, shape=(*shape[:start], -1))
+
+    @overload
+    def unsqueeze(self, axis: Literal[0]) -> Tensor[L1, *Shape]: ...
+    @overload
+    def unsqueeze(self, axis: Literal[-1]) -> Tensor[*Shape, L1]: ...
+    @overload
+    def unsqueeze(self, axis: int) -> Tensor[*AnyShape]: ...
+    def unsqueeze(self, axis: int) -> Tensor[*AnyShape]:
+        """A new axis of size 1 at ``axis``."""
+        return apply(movement.expand_dims, self, axis=axis)
+
+    @overload
+    def squeeze(self: Tensor[L1, *S], axis: Literal[0]) -> Tensor[*S]: ...
+    @overload
+    def squeeze(self: Tensor[*S, L1], axis: Literal[-1]) -> Tensor[*S]: ...
+    @overload
+    def squeeze(self, axis: int) -> Tensor[*AnyShape]: ...
+    def squeeze(self, axis: int) -> Tensor[*AnyShape]:
+        """Axis ``axis`` (which must have size 1) removed."""
+        shape = self._data.shape
+        if not -len(shape) <= axis < len(shape) or shape[axis] != 1:
+            raise ShapeError(f"squeeze: axis {axis} of shape {shape} is not of size 1")
+        return apply(movement.squeeze, self, axis=axis)
+
+    # ----------------------------------------------------------- indexing
+    @overload
+    def __getitem__(self: Tensor[N, *S], index: int) -> Tensor[*S]: ...
+    @overload
+    def __getitem__(self: Tensor[N, *S], index: slice) -> Tensor[Dyn, *S]: ...
+    @overload
+    def __getitem__(self: Tensor[N, K], index: Tensor[*B]) -> Tensor[*B, K]: ...
+    @overload
+    def __getitem__(self: Tensor[N, *S], index: Tensor[K]) -> Tensor[K, *S]: ...  # type: ignore[overload-cannot-match]  # mypy misjudges variadic overlap; it is matched (see typecheck_tests)
+    @overload
+    def __getitem__(self: Tensor[N, *S], index: npt.NDArray[np.integer[Any]]) -> Tensor[*AnyShape]: ...
+    def __getitem__(self, index: int | slice | Tensor[*AnyShape] | Array) -> Tensor[*AnyShape]:
+        """Basic indexing of the leading dim (an int or a slice), or a row gather.
+
+        A gather takes an integer tensor (or array) of any shape and returns
+        the rows it names: ``table[ids]`` is an embedding lookup; repeated
+        ids accumulate their gradients.
+        """
+        shape = self._data.shape
+        if not shape:
+            raise ShapeError("getitem: a 0-d tensor cannot be indexed")
+        if isinstance(index, int | slice):
+            if isinstance(index, int) and not -shape[0] <= index < shape[0]:
+                raise ShapeError(f"getitem: index {index} out of range for dim 0 of size {shape[0]}")
+            return apply(movement.getitem, self, index=index)
+        ids = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"getitem: indices must be integers, got {ids.dtype}")
+        if ids.size and (ids.min() < -shape[0] or ids.max() >= shape[0]):
+            raise ShapeError(f"getitem: indices out of range for dim 0 of size {shape[0]}")
+        return apply(movement.take, self, indices=ids)
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _scalar(value: Scalar, like: Tensor[*AnyShape]) -> Tensor[()]:
+    """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
+    if not isinstance(value, int | float | np.number):
+        raise TypeError(
+            f"expected a Tensor or a Python number, got {type(value).__name__}; "
+            "wrap arrays with stag.tensor()"
+        )
+    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
+    return Tensor(np.asarray(value, dtype=dtype))
+
+
+def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
+    dx, dy = x._data.dtype, y._data.dtype
+    if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
+        raise DTypeError(f"{name}: dtypes {dx} and {dy} differ; convert one of them first")
+
+
+def _binary(
+    prim: Any, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
+) -> Tensor[*AnyShape]:
+    if not isinstance(y, Tensor):
+        y = _scalar(y, x)
+    _check_dtypes(prim.name, x, y)
+    return apply(prim, x, y)
+
+
+_autograd.register_tensor_type(Tensor)

@@ -1,0 +1,7 @@
+"""Harness self-test, independent of stag: checks clean, so it must stay unreported."""
+
+from typing import assert_type
+
+x: int = 1
+assert_type(x, int)
+assert_type([x], list[int])
