@@ -11,7 +11,7 @@ Everything here works on plain ``numpy`` arrays; the typed facade lives in
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 Array: TypeAlias = npt.NDArray[Any]
 
-__all__ = ["Node", "apply", "backward", "is_grad_enabled", "no_grad", "enable_grad"]
+__all__ = ["Node", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad"]
 
 
 class _GradMode:
@@ -42,28 +42,30 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-@contextlib.contextmanager
-def _set_grad_mode(enabled: bool) -> Iterator[None]:
-    previous = _mode.enabled
-    _mode.enabled = enabled
-    try:
-        yield
-    finally:
-        _mode.enabled = previous
-
-
-def no_grad() -> contextlib.AbstractContextManager[None]:
+class no_grad(contextlib.ContextDecorator):
     """Context manager (and decorator) inside which no op records a graph.
 
     Results made inside have ``requires_grad == False``; use it for
     evaluation and for optimizer updates.
     """
-    return _set_grad_mode(False)
+
+    _enabled = False
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []  # a stack: a decorated function may recurse
+
+    def __enter__(self) -> None:
+        self._saved.append(_mode.enabled)
+        _mode.enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._saved.pop()
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Re-enable recording inside a ``no_grad`` block."""
-    return _set_grad_mode(True)
+class enable_grad(no_grad):
+    """Re-enable recording inside a ``no_grad`` block (also a decorator)."""
+
+    _enabled = True
 
 
 class Node:
@@ -75,7 +77,7 @@ class Node:
     inputs and arrays so the graph can be collected.
     """
 
-    __slots__ = ("prim", "parents", "datas", "kwargs", "ans", "versions")
+    __slots__ = ("ans", "datas", "freed", "kwargs", "parents", "prim", "versions")
 
     def __init__(
         self,
@@ -85,7 +87,8 @@ class Node:
         kwargs: dict[str, Any],
         ans: Array,
     ) -> None:
-        self.prim: Primitive | None = prim
+        self.prim = prim
+        self.freed = False
         self.parents = parents
         self.datas = datas
         self.kwargs = kwargs
@@ -94,14 +97,15 @@ class Node:
 
     @property
     def name(self) -> str:
-        """The primitive's name, e.g. ``"matmul"``; ``"<freed>"`` after backward."""
-        return "<freed>" if self.prim is None else self.prim.name
+        """The primitive's name, e.g. ``"matmul"``."""
+        return self.prim.name
 
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{self.name}{' (freed)' if self.freed else ''}>"
 
     def free(self) -> None:
-        self.prim = None
+        """Drop the inputs and arrays (after backward) so the graph can be collected."""
+        self.freed = True
         self.parents = ()
         self.datas = ()
         self.kwargs = {}
@@ -127,13 +131,15 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
         ans = prim.forward(*datas, **kwargs)
     except ValueError as exc:
         raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
     out = _tensor_type.__new__(_tensor_type)
     out._data = ans
     out._grad = None
     out._version = 0
     out._node = None
     out._requires_grad = False
-    if _mode.enabled:
+    if _mode.enabled and prim.vjps:
         for a in args:
             if a._requires_grad:
                 out._requires_grad = True
@@ -165,7 +171,8 @@ def _topological_order(root: AnyTensor) -> list[AnyTensor]:
 
 
 def _check_versions(t: AnyTensor, node: Node) -> None:
-    if node.prim is None:
+    """Raise if ``node``'s graph was freed or an input it saved was changed in place."""
+    if node.freed:
         raise RuntimeError(
             "backward through a graph that was already freed: a tensor on this path was "
             "used by an earlier backward(); pass retain_graph=True to the first backward "
@@ -178,19 +185,6 @@ def _check_versions(t: AnyTensor, node: Node) -> None:
             f"a tensor needed by '{node.prim.name}' for its gradient was modified in place "
             "after it was used; compute the gradient before changing it, or use a copy"
         )
-
-
-def _input_grads(node: Node, g: Array) -> Iterator[tuple[AnyTensor, Array]]:
-    """(input, cotangent) for each input of ``node`` that requires grad."""
-    prim = node.prim
-    assert prim is not None
-    vjps, datas, kwargs, ans = prim.vjps, node.datas, node.kwargs, node.ans
-    for i, p in enumerate(node.parents):
-        if p._requires_grad:
-            if prim.variadic:
-                yield p, vjps[0](g, ans, *datas, argnum=i, **kwargs)
-            else:
-                yield p, vjps[i](g, ans, *datas, **kwargs)
 
 
 def backward(
@@ -218,13 +212,23 @@ def backward(
         if node is None:
             if capture is None:
                 # the first gradient is copied: g may be a view shared with other nodes
-                t._grad = g.astype(t._data.dtype) if t._grad is None else t._grad + g
+                t._grad = np.array(g, t._data.dtype) if t._grad is None else t._grad + g
             continue
-        _check_versions(t, node)
-        for p, gp in _input_grads(node, g):
-            key = id(p)
-            previous = grads.get(key)
-            grads[key] = gp if previous is None else previous + gp
+        if node.freed or t._version:
+            _check_versions(t, node)
+        prim = node.prim
+        datas, kwargs, ans = node.datas, node.kwargs, node.ans
+        for i, (p, version) in enumerate(zip(node.parents, node.versions)):
+            if p._version != version:
+                _check_versions(t, node)
+            if not p._requires_grad:
+                continue
+            if prim.variadic:
+                gp = prim.vjps[0](g, ans, *datas, argnum=i, **kwargs)
+            else:
+                gp = prim.vjps[i](g, ans, *datas, **kwargs)
+            previous = grads.get(id(p))
+            grads[id(p)] = gp if previous is None else previous + gp
         if not retain_graph:
             node.free()
 

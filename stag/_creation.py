@@ -141,7 +141,9 @@ def rand(
 @overload
 def arange(stop: N, /, *, dtype: DType | None = None) -> Tensor[N]: ...
 @overload
-def arange(start: int, stop: int, step: int = 1, /, *, dtype: DType | None = None) -> Tensor[Dyn]: ...
+def arange(
+    start: int, stop: int, step: int = 1, /, *, dtype: DType | None = None
+) -> Tensor[Dyn]: ...
 def arange(
     start: Any, stop: int | None = None, step: int = 1, /, *, dtype: DType | None = None
 ) -> Tensor[Dyn]:
@@ -185,5 +187,3 @@ def rand_like(
     """Uniform ``[0, 1)`` samples of ``t``'s shape and dtype."""
     rng = (generator or default_generator).rng
     return _leaf(rng.random(t._data.shape).astype(t._data.dtype), requires_grad)
-
-

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeAlias
 
-__all__ = ["AnyShape", "Dyn", "L1"]
+__all__ = ["L1", "AnyShape", "Dyn"]
 
 Dyn: TypeAlias = Any
 """A dim whose size is known only at run time and not named."""

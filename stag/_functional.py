@@ -10,18 +10,26 @@ not tensors (ints, strings, None) are static: they pass through unchanged.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Concatenate, Literal, TypeVar, overload
 
 import numpy as np
-from typing_extensions import Concatenate, ParamSpec, TypeVarTuple
+from typing_extensions import ParamSpec, TypeVarTuple
 
 from stag import _autograd
 from stag._autograd import Array
 from stag._errors import ShapeError
 from stag._tensor import Tensor
 
-__all__ = ["derivative", "grad", "register_pytree", "tree_flatten", "tree_unflatten", "value_and_grad"]
+__all__ = [
+    "derivative",
+    "grad",
+    "register_pytree",
+    "tree_flatten",
+    "tree_unflatten",
+    "value_and_grad",
+]
 
 T = TypeVar("T")
 T0 = TypeVar("T0")
@@ -76,7 +84,7 @@ def tree_unflatten(rebuild: Rebuild, leaves: Leaves) -> Any:
 def _children(node: Any) -> tuple[list[Any], Callable[[list[Any]], Any] | None]:
     for cls, (flatten, unflatten) in _registry.items():
         if isinstance(node, cls):
-            return flatten(node), lambda kids: unflatten(node, kids)
+            return flatten(node), functools.partial(unflatten, node)
     if isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
         return list(node), lambda kids: type(node)(*kids)
     if isinstance(node, tuple | list):
@@ -93,7 +101,10 @@ def _children(node: Any) -> tuple[list[Any], Callable[[list[Any]], Any] | None]:
 
 
 def _value_and_grads(
-    f: Callable[..., Tensor[()]], args: tuple[Any, ...], kwargs: dict[str, Any], argnums: Sequence[int]
+    f: Callable[..., Tensor[()]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: Sequence[int],
 ) -> tuple[Tensor[()], list[Any]]:
     args_list = list(args)
     fresh: list[tuple[Leaves, Rebuild]] = []
@@ -132,7 +143,9 @@ def _gradient_array(like: Array, g: Array | None) -> Array:
 
 
 @overload
-def grad(f: Callable[Concatenate[T, P], Tensor[()]], argnums: Literal[0] = 0) -> Callable[Concatenate[T, P], T]: ...
+def grad(
+    f: Callable[Concatenate[T, P], Tensor[()]], argnums: Literal[0] = 0
+) -> Callable[Concatenate[T, P], T]: ...
 @overload
 def grad(f: Callable[[T0, T1], Tensor[()]], argnums: Literal[1]) -> Callable[[T0, T1], T1]: ...
 @overload

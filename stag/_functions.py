@@ -107,6 +107,8 @@ def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> T
 
 
 @overload
+def matmul(x: Tensor[K], y: Tensor[K]) -> Tensor[()]: ...
+@overload
 def matmul(x: Tensor[K], y: Tensor[K, N]) -> Tensor[N]: ...
 @overload
 def matmul(x: Tensor[*B, M, K], y: Tensor[K]) -> Tensor[*B, M]: ...
@@ -134,7 +136,9 @@ def concat(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnySh
 
 
 @overload
-def stack(tensors: tuple[Tensor[*S], Tensor[*S]], axis: Literal[0] = 0) -> Tensor[Literal[2], *S]: ...
+def stack(
+    tensors: tuple[Tensor[*S], Tensor[*S]], axis: Literal[0] = 0
+) -> Tensor[Literal[2], *S]: ...
 @overload
 def stack(
     tensors: tuple[Tensor[*S], Tensor[*S], Tensor[*S]], axis: Literal[0] = 0

@@ -30,7 +30,7 @@ def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any])
 class Primitive:
     """One differentiable (or not) op: its forward and its VJPs, side by side."""
 
-    __slots__ = ("name", "forward", "vjps", "variadic", "_error_text")
+    __slots__ = ("_error_text", "forward", "name", "variadic", "vjps")
 
     def __init__(
         self,
@@ -51,7 +51,9 @@ class Primitive:
     def differentiable(self) -> bool:
         return bool(self.vjps)
 
-    def describe_error(self, datas: tuple[Array, ...], kwargs: dict[str, Any], exc: Exception) -> str:
+    def describe_error(
+        self, datas: tuple[Array, ...], kwargs: dict[str, Any], exc: Exception
+    ) -> str:
         """The ShapeError message for a forward that numpy rejected."""
         if self._error_text is not None:
             return self._error_text(datas, kwargs)
@@ -95,6 +97,6 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g
 
 
-from stag._ops import elementwise, linalg, movement, reduce  # noqa: E402  (registers them)
+from stag._ops import elementwise, linalg, movement, reduce
 
 __all__ += ["elementwise", "linalg", "movement", "reduce"]

@@ -17,12 +17,12 @@ from stag._ops import defprim, unbroadcast
 
 def _as_matrices(g: Array, x: Array, y: Array) -> tuple[Array, Array, Array]:
     """Promote 1-D operands (and the matching axis of g) to matrices."""
+    if x.ndim == 1 and y.ndim == 1:
+        return g.reshape(1, 1), x[None, :], y[:, None]
     if x.ndim == 1:
-        x = x[None, :]
-        g = g[..., None, :]
+        return g[..., None, :], x[None, :], y
     if y.ndim == 1:
-        y = y[:, None]
-        g = g[..., None]
+        return g[..., None], x, y[:, None]
     return g, x, y
 
 
@@ -43,7 +43,9 @@ def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
 def _matmul_error(datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:
     x, y = datas
     if x.ndim == 0 or y.ndim == 0:
-        return f"matmul: operands must have at least one dim, got {format_shapes([x.shape, y.shape])}"
+        return (
+            f"matmul: operands must have at least one dim, got {format_shapes([x.shape, y.shape])}"
+        )
     k_left = x.shape[-1]
     k_right = y.shape[0] if y.ndim == 1 else y.shape[-2]
     if k_left != k_right:

@@ -41,11 +41,17 @@ def log_softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
 
 
 @overload
-def logsumexp(x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+def logsumexp(
+    x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[False] = False
+) -> Tensor[*B]: ...
 @overload
-def logsumexp(x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[True]) -> Tensor[*B, L1]: ...
+def logsumexp(
+    x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[True]
+) -> Tensor[*B, L1]: ...
 @overload
-def logsumexp(x: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False) -> Tensor[*B]: ...
+def logsumexp(
+    x: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False
+) -> Tensor[*B]: ...
 @overload
 def logsumexp(x: Tensor[*AnyShape], axis: int, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
 def logsumexp(x: Tensor[*AnyShape], axis: int = -1, *, keepdims: bool = False) -> Tensor[*AnyShape]:
@@ -57,9 +63,7 @@ def mse_loss(pred: Tensor[*S], target: Tensor[*S]) -> Tensor[()]:
     """Mean squared error.  The shapes must be equal: no silent broadcast of
     ``(B, 1)`` against ``(B,)``."""
     if pred.shape != target.shape:
-        raise ShapeError(
-            f"mse_loss: pred and target shapes differ: {pred.shape} vs {target.shape}"
-        )
+        raise ShapeError(f"mse_loss: pred and target shapes differ: {pred.shape} vs {target.shape}")
     diff = pred - target
     return (diff * diff).mean()
 

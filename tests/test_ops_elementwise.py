@@ -1,0 +1,324 @@
+"""Elementwise ops: values against numpy, broadcasting, dtypes and gradients."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import stag
+from _gradcheck import (
+    FAST,
+    broadcast_shapes,
+    check_grads,
+    floats,
+    nonzero,
+    on_grid,
+    positive,
+    shapes,
+)
+
+BINARY = {
+    "add": (operator.add, np.add),
+    "sub": (operator.sub, np.subtract),
+    "mul": (operator.mul, np.multiply),
+}
+
+UNARY_ANY = {  # differentiable everywhere on [-2, 2]
+    "neg": (operator.neg, np.negative),
+    "exp": (lambda t: t.exp(), np.exp),
+    "tanh": (lambda t: t.tanh(), np.tanh),
+    "sigmoid": (lambda t: t.sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
+}
+UNARY_NONZERO = {  # kink at 0
+    "abs": (abs, np.abs),
+    "abs_method": (lambda t: t.abs(), np.abs),
+    "relu": (lambda t: t.relu(), lambda a: np.maximum(a, 0)),
+}
+UNARY_POSITIVE = {
+    "log": (lambda t: t.log(), np.log),
+    "sqrt": (lambda t: t.sqrt(), np.sqrt),
+}
+FREE_FUNCTIONS = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs"]
+
+
+# ------------------------------------------------------------------ binary
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@FAST
+@given(data=st.data())
+def test_binary_values_and_grads_broadcast(name, data):
+    op, ref = BINARY[name]
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(floats(sa)), data.draw(floats(sb))
+    out = check_grads(op, a, b)
+    np.testing.assert_allclose(out.numpy(), ref(a, b), rtol=1e-12, atol=1e-12)
+
+
+@FAST
+@given(data=st.data())
+def test_div_values_and_grads_broadcast(data):
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(floats(sa)), data.draw(nonzero(sb, lo=0.5))
+    out = check_grads(operator.truediv, a, b, rtol=1e-4)
+    np.testing.assert_allclose(out.numpy(), a / b, rtol=1e-12)
+
+
+@FAST
+@given(data=st.data())
+def test_pow_tensor_exponent_values_and_grads(data):
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(positive(sa, 0.3, 2.0)), data.draw(floats(sb, -2, 2))
+    out = check_grads(operator.pow, a, b, rtol=1e-4)
+    np.testing.assert_allclose(out.numpy(), a**b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1.0])
+@FAST
+@given(data=st.data())
+def test_pow_scalar_exponent(exponent, data):
+    shape = data.draw(shapes())
+    a = data.draw(positive(shape, 0.3, 2.0) if exponent in (0.5, -1.0) else floats(shape))
+    out = check_grads(lambda t: t**exponent, a, rtol=1e-4)
+    np.testing.assert_allclose(out.numpy(), a**exponent, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "fn", "ref"),
+    [
+        ("radd", lambda t: 2.5 + t, lambda a: 2.5 + a),
+        ("rsub", lambda t: 2.5 - t, lambda a: 2.5 - a),
+        ("rmul", lambda t: 2.5 * t, lambda a: 2.5 * a),
+        ("rdiv", lambda t: 2.5 / t, lambda a: 2.5 / a),
+        ("rpow", lambda t: 2.5**t, lambda a: 2.5**a),
+        ("add_scalar", lambda t: t + 2.5, lambda a: a + 2.5),
+        ("sub_scalar", lambda t: t - 2.5, lambda a: a - 2.5),
+        ("mul_scalar", lambda t: t * 2.5, lambda a: a * 2.5),
+        ("div_scalar", lambda t: t / 2.5, lambda a: a / 2.5),
+    ],
+)
+@FAST
+@given(data=st.data())
+def test_python_scalar_on_either_side(name, fn, ref, data):
+    a = data.draw(nonzero(data.draw(shapes()), lo=0.5))
+    out = check_grads(fn, a, rtol=1e-4)
+    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "fn", [lambda t: t + 1.5, lambda t: 2.0 * t, lambda t: 1.0 / t, lambda t: t**2, lambda t: -t]
+)
+def test_python_scalar_keeps_tensor_dtype(dtype, fn):
+    t = stag.tensor(np.array([1.0, 2.0, 4.0], dtype=dtype))
+    assert fn(t).dtype == dtype
+
+
+# ------------------------------------------------------------------ unary
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_ANY))
+@FAST
+@given(data=st.data())
+def test_unary_smooth_values_and_grads(name, data):
+    op, ref = UNARY_ANY[name]
+    a = data.draw(floats(data.draw(shapes())))
+    out = check_grads(op, a)
+    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_NONZERO))
+@FAST
+@given(data=st.data())
+def test_unary_kinked_values_and_grads(name, data):
+    op, ref = UNARY_NONZERO[name]
+    a = data.draw(nonzero(data.draw(shapes())))
+    out = check_grads(op, a)
+    np.testing.assert_array_equal(out.numpy(), ref(a))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_POSITIVE))
+@FAST
+@given(data=st.data())
+def test_unary_positive_domain_values_and_grads(name, data):
+    op, ref = UNARY_POSITIVE[name]
+    a = data.draw(positive(data.draw(shapes())))
+    out = check_grads(op, a, rtol=1e-4)
+    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", FREE_FUNCTIONS)
+def test_free_functions_match_methods(name):
+    a = np.array([[0.5, 1.5, 2.0], [0.25, 3.0, 1.0]])
+    t = stag.tensor(a, dtype=np.float64)
+    free = getattr(stag, name)(t)
+    method = abs(t) if name == "abs" else getattr(t, name)()
+    np.testing.assert_array_equal(free.numpy(), method.numpy())
+    assert free.shape == (2, 3)
+
+
+def test_sigmoid_and_tanh_saturate_without_nan():
+    x = stag.tensor(
+        np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0]), requires_grad=True, dtype=np.float64
+    )
+    s = x.sigmoid()
+    np.testing.assert_allclose(
+        s.numpy(), [0.0, 1.9287498479639178e-22, 0.5, 1.0, 1.0], rtol=1e-12, atol=0
+    )
+    (s.sum() + x.tanh().sum()).backward()
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(x.grad.numpy()[2], 0.25 + 1.0)
+
+
+def test_relu_grad_is_indicator():
+    x = stag.tensor([-2.0, -0.5, 0.5, 3.0], requires_grad=True)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0, 1.0])
+
+
+# ------------------------------------------------------------------ clip, maximum, minimum, where
+
+CLIP_LO, CLIP_HI = -0.5, 0.5
+
+
+@FAST
+@given(data=st.data())
+def test_clip_values_and_grads(data):
+    shape = data.draw(shapes())
+    elements = st.one_of(st.floats(-2, -0.6), st.floats(-0.4, 0.4), st.floats(0.6, 2))
+    a = data.draw(hnp.arrays(np.float64, shape, elements=elements))
+    out = check_grads(lambda t: t.clip(CLIP_LO, CLIP_HI), a)
+    np.testing.assert_array_equal(out.numpy(), np.clip(a, CLIP_LO, CLIP_HI))
+
+
+def test_clip_grad_is_zero_outside_range():
+    x = stag.tensor(np.array([-3.0, -0.1, 0.2, 4.0]), requires_grad=True, dtype=np.float64)
+    x.clip(-1.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("fn", "ref"),
+    [(stag.maximum, np.maximum), (stag.minimum, np.minimum)],
+    ids=["maximum", "minimum"],
+)
+@FAST
+@given(data=st.data())
+def test_maximum_minimum_values_and_grads(fn, ref, data):
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(on_grid(sa, 0.0)), data.draw(on_grid(sb, 0.125))
+    out = check_grads(fn, a, b)
+    np.testing.assert_array_equal(out.numpy(), ref(a, b))
+
+
+@FAST
+@given(data=st.data())
+def test_where_values_and_grads_broadcast(data):
+    sc, sa, sb = data.draw(broadcast_shapes(num=3))
+    cond = data.draw(hnp.arrays(np.bool_, sc))
+    a, b = data.draw(floats(sa)), data.draw(floats(sb))
+    out = check_grads(lambda x, y: stag.where(stag.tensor(cond), x, y), a, b)
+    np.testing.assert_array_equal(out.numpy(), np.where(cond, a, b))
+
+
+def test_where_routes_gradient_by_condition():
+    cond = stag.tensor(np.array([True, False, True]))
+    a = stag.tensor(np.ones(3), requires_grad=True, dtype=np.float64)
+    b = stag.tensor(np.zeros(3), requires_grad=True, dtype=np.float64)
+    stag.where(cond, a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 1.0, 0.0])
+
+
+def test_where_accepts_comparison_result():
+    x = stag.tensor(np.array([-1.0, 2.0, -3.0]), dtype=np.float64)
+    out = stag.where(x > 0, x, x * 0.1)
+    np.testing.assert_allclose(out.numpy(), [-0.1, 2.0, -0.3])
+
+
+# ------------------------------------------------------------------ comparisons
+
+COMPARISONS = {
+    "lt": (operator.lt, np.less),
+    "le": (operator.le, np.less_equal),
+    "gt": (operator.gt, np.greater),
+    "ge": (operator.ge, np.greater_equal),
+    "eq": (operator.eq, np.equal),
+    "ne": (operator.ne, np.not_equal),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPARISONS))
+@FAST
+@given(data=st.data())
+def test_comparisons_give_bool_without_grad(name, data):
+    op, ref = COMPARISONS[name]
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(on_grid(sa, 0.0)), data.draw(on_grid(sb, 0.0))  # on one grid: ties happen
+    ta = stag.tensor(a, requires_grad=True, dtype=np.float64)
+    out = op(ta, stag.tensor(b, dtype=np.float64))
+    assert out.dtype == np.bool_
+    assert out.requires_grad is False
+    assert out.grad_fn is None
+    np.testing.assert_array_equal(out.numpy(), ref(a, b))
+
+
+@pytest.mark.parametrize("name", sorted(COMPARISONS))
+def test_comparison_with_python_scalar(name):
+    op, ref = COMPARISONS[name]
+    a = np.array([-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(op(stag.tensor(a), 0.0).numpy(), ref(a, 0.0))
+
+
+# ------------------------------------------------------------------ dtypes and composition
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_preserved_through_ops_and_grads(dtype):
+    x = stag.tensor(np.array([[0.5, 1.0], [1.5, 2.0]], dtype=dtype), requires_grad=True)
+    y = stag.tensor(np.array([0.25, 0.75], dtype=dtype), requires_grad=True)
+    out = ((x * y + x / y - y).exp().log().sqrt().tanh().sigmoid() ** 2).sum()
+    assert out.dtype == dtype
+    out.backward()
+    assert x.grad.dtype == dtype and y.grad.dtype == dtype
+    assert x.grad.shape == (2, 2) and y.grad.shape == (2,)
+
+
+def test_float32_values_close_to_float64_reference():
+    a = np.random.default_rng(0).uniform(0.5, 2.0, (3, 4))
+    t = stag.tensor(a.astype(np.float32))
+    out = (t * t + t.log()).sqrt()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), np.sqrt(a * a + np.log(a)), rtol=1e-6)
+
+
+@FAST
+@given(data=st.data())
+def test_composite_expression_grads(data):
+    sa, sb = data.draw(broadcast_shapes())
+    a, b = data.draw(floats(sa)), data.draw(positive(sb))
+    check_grads(lambda x, y: (x * y).tanh() + x.exp() / y - (y.sqrt() * x) ** 2, a, b, rtol=1e-4)
+
+
+def test_same_tensor_used_twice_accumulates():
+    x = stag.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True, dtype=np.float64)
+    (x * x + x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() + 1)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda t: t + 1.0, lambda t: t * t, lambda t: -t, lambda t: t.exp(), lambda t: abs(t)],
+    ids=["add", "mul", "neg", "exp", "abs"],
+)
+def test_0d_results_expose_0d_arrays(fn):
+    out = fn(stag.tensor(np.array(2.0)))
+    assert out.shape == () and out.ndim == 0
+    view = out.numpy()
+    assert isinstance(view, np.ndarray) and view.shape == ()
+    assert float(np.asarray(out)) == pytest.approx(float(fn(np.array(2.0))))

@@ -1,0 +1,293 @@
+"""The primitive registry and its gradcheck table.
+
+`GRADCHECK_CASES` holds one case per differentiable primitive, each exercising the
+primitive through the public API on hypothesis-drawn inputs. Registering a new
+differentiable primitive without adding a case here fails
+`test_every_differentiable_primitive_has_a_gradcheck_case`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import find, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import stag
+import stag.nn.functional as F
+from _gradcheck import (
+    FAST,
+    axis_args,
+    broadcast_shapes,
+    check_grads,
+    distinct,
+    floats,
+    nonzero,
+    on_grid,
+    positive,
+    shapes,
+)
+from stag._ops import PRIMITIVES
+
+# A case draws its inputs and returns (fn over float64 leaves, [arrays]).
+
+
+def _binary(op, left=floats, right=floats):
+    def case(data):
+        sa, sb = data.draw(broadcast_shapes())
+        return op, [data.draw(left(sa)), data.draw(right(sb))]
+
+    return case
+
+
+def _unary(op, elements=floats, **shape_kw):
+    def case(data):
+        return op, [data.draw(elements(data.draw(shapes(**shape_kw))))]
+
+    return case
+
+
+def _reduction(name, elements=floats):
+    def case(data):
+        shape = data.draw(shapes())
+        axis, keepdims = data.draw(axis_args(len(shape))), data.draw(st.booleans())
+        return (lambda t: getattr(t, name)(axis=axis, keepdims=keepdims)), [
+            data.draw(elements(shape))
+        ]
+
+    return case
+
+
+def _softmax_like(fn, **kw):
+    def case(data):
+        shape = data.draw(shapes(min_dims=1))
+        axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+        return (lambda t: fn(t, axis=axis, **kw)), [data.draw(floats(shape))]
+
+    return case
+
+
+def _where(data):
+    sc, sa, sb = data.draw(broadcast_shapes(num=3))
+    cond = stag.tensor(data.draw(hnp.arrays(np.bool_, sc)))
+    return (lambda a, b: stag.where(cond, a, b)), [data.draw(floats(sa)), data.draw(floats(sb))]
+
+
+def _clip(data):
+    elements = st.one_of(st.floats(-2, -0.6), st.floats(-0.4, 0.4), st.floats(0.6, 2))
+    a = data.draw(hnp.arrays(np.float64, data.draw(shapes()), elements=elements))
+    return (lambda t: t.clip(-0.5, 0.5)), [a]
+
+
+def _matmul(data):
+    batch = data.draw(shapes(min_dims=0, max_dims=2, max_side=2))
+    m, k, n = (data.draw(st.integers(1, 3)) for _ in range(3))
+    return (lambda a, b: a @ b), [data.draw(floats(batch + (m, k))), data.draw(floats((k, n)))]
+
+
+def _reshape(data):
+    shape = data.draw(shapes())
+    target = data.draw(st.permutations(list(shape)).map(tuple))
+    return (lambda t: t.reshape(*target)), [data.draw(floats(shape))]
+
+
+def _permute(data):
+    shape = data.draw(shapes(min_dims=1))
+    axes = data.draw(st.permutations(range(len(shape))))
+    return (lambda t: t.permute(*axes)), [data.draw(floats(shape))]
+
+
+def _unsqueeze(data):
+    shape = data.draw(shapes())
+    axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    return (lambda t: t.unsqueeze(axis)), [data.draw(floats(shape))]
+
+
+def _squeeze(data):
+    shape = list(data.draw(shapes(max_dims=2)))
+    axis = data.draw(st.integers(0, len(shape)))
+    shape.insert(axis, 1)
+    return (lambda t: t.squeeze(axis)), [data.draw(floats(tuple(shape)))]
+
+
+def _concat(data):
+    rows = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    cols = data.draw(st.integers(1, 3))
+    arrays = [data.draw(floats((r, cols))) for r in rows]
+    return (lambda *ts: stag.concat(list(ts), axis=0)), arrays
+
+
+def _stack(data):
+    shape = data.draw(shapes(max_dims=2))
+    axis = data.draw(st.integers(0, len(shape)))
+    arrays = [data.draw(floats(shape)) for _ in range(data.draw(st.integers(1, 3)))]
+    return (lambda *ts: stag.stack(list(ts), axis=axis)), arrays
+
+
+def _getitem(data):
+    shape = data.draw(shapes(min_dims=1, max_side=5))
+    start = data.draw(st.integers(0, shape[0] - 1))
+    step = data.draw(st.integers(1, 2))
+    return (lambda t: t[start::step]), [data.draw(floats(shape))]
+
+
+def _take(data):
+    shape = data.draw(shapes(min_dims=1))
+    idx = data.draw(
+        hnp.arrays(np.int64, data.draw(shapes(max_dims=2)), elements=st.integers(0, shape[0] - 1))
+    )
+    index = stag.tensor(idx)
+    return (lambda t: t[index]), [data.draw(floats(shape))]
+
+
+def _cross_entropy(data):
+    batch = data.draw(shapes(min_dims=1, max_dims=2))
+    c = data.draw(st.integers(1, 4))
+    labels = stag.tensor(data.draw(hnp.arrays(np.int64, batch, elements=st.integers(0, c - 1))))
+    return (lambda t: F.cross_entropy(t, labels)), [data.draw(floats(batch + (c,)))]
+
+
+GRADCHECK_CASES = {
+    "add": _binary(lambda a, b: a + b),
+    "sub": _binary(lambda a, b: a - b),
+    "mul": _binary(lambda a, b: a * b),
+    "div": _binary(lambda a, b: a / b, right=lambda s: nonzero(s, lo=0.5)),
+    "pow": _binary(lambda a, b: a**b, left=lambda s: positive(s, 0.3, 2.0)),
+    "neg": _unary(lambda t: -t),
+    "abs": _unary(abs, nonzero),
+    "exp": _unary(lambda t: t.exp()),
+    "log": _unary(lambda t: t.log(), positive),
+    "sqrt": _unary(lambda t: t.sqrt(), positive),
+    "tanh": _unary(lambda t: t.tanh()),
+    "sigmoid": _unary(lambda t: t.sigmoid()),
+    "relu": _unary(lambda t: t.relu(), nonzero),
+    "maximum": _binary(stag.maximum, lambda s: on_grid(s, 0.0), lambda s: on_grid(s, 0.125)),
+    "minimum": _binary(stag.minimum, lambda s: on_grid(s, 0.0), lambda s: on_grid(s, 0.125)),
+    "where": _where,
+    "clip": _clip,
+    "sum": _reduction("sum"),
+    "mean": _reduction("mean"),
+    "max": _reduction("max", distinct),
+    "min": _reduction("min", distinct),
+    "logsumexp": _softmax_like(F.logsumexp, keepdims=False),
+    "softmax": _softmax_like(F.softmax),
+    "log_softmax": _softmax_like(F.log_softmax),
+    "matmul": _matmul,
+    "reshape": _reshape,
+    "transpose": _permute,
+    "expand_dims": _unsqueeze,
+    "squeeze": _squeeze,
+    "concat": _concat,
+    "stack": _stack,
+    "getitem": _getitem,
+    "take": _take,
+    "take_along_axis": _cross_entropy,
+}
+
+# Cases whose primitive is inside a composite, not the op that makes the output.
+INNER_PRIMITIVE = {"take_along_axis"}
+
+NON_DIFFERENTIABLE = {"lt", "le", "gt", "ge", "eq", "ne", "argmax", "argmin"}
+
+# Number of VJPs for primitives with a fixed number of differentiable inputs.
+ARITY = {
+    **dict.fromkeys(
+        ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "where", "matmul"], 2
+    ),
+    **dict.fromkeys(
+        [
+            "neg",
+            "abs",
+            "exp",
+            "log",
+            "sqrt",
+            "tanh",
+            "sigmoid",
+            "relu",
+            "clip",
+            "sum",
+            "mean",
+            "max",
+            "min",
+            "logsumexp",
+            "softmax",
+            "log_softmax",
+            "reshape",
+            "transpose",
+            "expand_dims",
+            "squeeze",
+            "getitem",
+            "take",
+            "take_along_axis",
+        ],
+        1,
+    ),
+}
+
+
+def _differentiable():
+    return {name for name, prim in PRIMITIVES.items() if prim.differentiable}
+
+
+def test_every_differentiable_primitive_has_a_gradcheck_case():
+    assert _differentiable() == set(GRADCHECK_CASES)
+
+
+def test_registry_entries_are_named_after_their_key():
+    for name, prim in PRIMITIVES.items():
+        assert prim.name == name
+        assert isinstance(prim.differentiable, bool)
+        assert isinstance(prim.vjps, tuple)
+
+
+def test_non_differentiable_primitives_are_registered_as_such():
+    for name in NON_DIFFERENTIABLE:
+        assert name in PRIMITIVES, name
+        assert PRIMITIVES[name].differentiable is False, name
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK_CASES))
+def test_differentiable_primitive_has_callable_vjp_per_input(name):
+    prim = PRIMITIVES[name]
+    assert prim.differentiable is True
+    assert len(prim.vjps) >= 1 and all(callable(v) for v in prim.vjps)
+    if name in ARITY:
+        assert len(prim.vjps) == ARITY[name]
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK_CASES))
+@FAST
+@given(data=st.data())
+def test_gradcheck(name, data):
+    fn, arrays = GRADCHECK_CASES[name](data)
+    out = check_grads(fn, *arrays, rtol=1e-4)
+    if name not in INNER_PRIMITIVE:
+        assert out.grad_fn is not None and out.grad_fn.name == name
+
+
+def _primitive_names(out):
+    """Names of the primitives recorded in out's graph (walks ``grad_fn.parents``)."""
+    names, stack, seen = set(), [out], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t.grad_fn is None:
+            continue
+        seen.add(id(t))
+        names.add(t.grad_fn.name)
+        stack.extend(t.grad_fn.parents)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(INNER_PRIMITIVE))
+def test_inner_primitive_is_recorded_by_its_case(name):
+    fn, arrays = GRADCHECK_CASES[name](_FixedDraws())
+    leaves = [stag.tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
+    assert name in _primitive_names(fn(*leaves))
+
+
+class _FixedDraws:
+    """Stands in for hypothesis' `data`: each strategy's simplest example."""
+
+    def draw(self, strategy):
+        return find(strategy, lambda _: True)

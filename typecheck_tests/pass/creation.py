@@ -1,0 +1,56 @@
+"""Creation: the dims passed are the dims of the result's type.
+
+Literals keep their size only against a declared target (or a dim object);
+an unannotated `zeros(2, 3)` widens to `Tensor[int, int]`, the documented pitfall.
+"""
+
+from typing import Literal, NewType, assert_type
+
+import numpy as np
+
+import stag
+from stag import Tensor
+
+L3 = Literal[3]
+L4 = Literal[4]
+L784 = Literal[784]
+Batch = NewType("Batch", int)
+
+n = Batch(32)
+
+# A declared target keeps literal sizes; a named dim keeps its name without one.
+x: Tensor[Batch, L784] = stag.randn(n, 784)
+assert_type(x, Tensor[Batch, L784])
+assert_type(stag.randn(n, n), Tensor[Batch, Batch])
+assert_type(stag.zeros(n), Tensor[Batch])
+
+# The pitfall: inferred variables widen literal dims to int.
+a = stag.zeros(2, 3)
+assert_type(a, Tensor[int, int])
+kept: Tensor[L3, L4] = stag.zeros(3, 4)
+assert_type(kept, Tensor[L3, L4])
+
+# No dims at all is a 0-d tensor.
+assert_type(stag.zeros(), Tensor[()])
+assert_type(stag.full((), 0.5), Tensor[()])
+
+assert_type(stag.ones(n, 3, requires_grad=True), Tensor[Batch, int])
+assert_type(stag.rand(n, dtype=np.float64), Tensor[Batch])
+assert_type(stag.full((n, n), 1.0), Tensor[Batch, Batch])
+assert_type(stag.eye(n), Tensor[Batch, Batch])
+eye3: Tensor[L3, L3] = stag.eye(3)
+assert_type(eye3, Tensor[L3, L3])
+
+# `arange(n)` is typed by its one argument; start/stop/step is an unstated size.
+assert_type(stag.arange(n), Tensor[Batch])
+assert_type(stag.arange(1, 5), Tensor[stag.Dyn])
+
+# The *_like family copies the static shape.
+assert_type(stag.zeros_like(x), Tensor[Batch, L784])
+assert_type(stag.ones_like(x), Tensor[Batch, L784])
+assert_type(stag.full_like(x, 2.0), Tensor[Batch, L784])
+assert_type(stag.randn_like(x), Tensor[Batch, L784])
+assert_type(stag.rand_like(x, generator=stag.Generator(0)), Tensor[Batch, L784])
+
+# A Python number becomes a 0-d tensor.
+assert_type(stag.tensor(1.5), Tensor[()])

@@ -1,0 +1,62 @@
+"""Movement: transposes and permutations reorder the dims; reshape takes its target's dims.
+
+`reshape` and `flatten` cannot compute sizes without the plugin: state them with a
+declared target (reshape) or accept the `Dyn` merged dim (flatten).
+"""
+
+from typing import Literal, NewType, assert_type
+
+import stag
+from stag import AnyShape, Dyn, Tensor
+
+L1 = Literal[1]
+L3 = Literal[3]
+L4 = Literal[4]
+L5 = Literal[5]
+L12 = Literal[12]
+L28 = Literal[28]
+L784 = Literal[784]
+Batch = NewType("Batch", int)
+
+n = Batch(2)
+x: Tensor[Batch, L3] = stag.randn(n, 3)
+cube: Tensor[Batch, L3, L4] = stag.randn(n, 3, 4)
+nchw: Tensor[Batch, L3, L4, L5] = stag.randn(n, 3, 4, 5)
+images: Tensor[Batch, L28, L28] = stag.randn(n, 28, 28)
+column: Tensor[Batch, L1] = stag.randn(n, 1)
+
+# Transposes.
+assert_type(x.T, Tensor[L3, Batch])
+assert_type(x.T.T, Tensor[Batch, L3])
+assert_type(x.transpose(), Tensor[L3, Batch])
+assert_type(cube.transpose(), Tensor[L4, L3, Batch])
+assert_type(cube.swapaxes(-1, -2), Tensor[Batch, L4, L3])
+assert_type(cube.swapaxes(0, 1), Tensor[L3, Batch, L4])
+
+# Permutations: every order of 2 and 3 axes, and NCHW <-> NHWC.
+assert_type(x.permute(1, 0), Tensor[L3, Batch])
+assert_type(cube.permute(0, 2, 1), Tensor[Batch, L4, L3])
+assert_type(cube.permute(2, 0, 1), Tensor[L4, Batch, L3])
+assert_type(cube.permute(1, 2, 0), Tensor[L3, L4, Batch])
+assert_type(nchw.permute(0, 2, 3, 1), Tensor[Batch, L4, L5, L3])
+assert_type(nchw.permute(0, 2, 3, 1).permute(0, 3, 1, 2), Tensor[Batch, L3, L4, L5])
+
+# Reshape: the result is typed by the dims given; a declared target keeps literals.
+flat: Tensor[Batch, L784] = images.reshape(n, 784)
+assert_type(flat, Tensor[Batch, L784])
+assert_type(cube.reshape(n, 12), Tensor[Batch, L12])
+back: Tensor[Batch, L28, L28] = flat.reshape(n, 28, 28)
+assert_type(back, Tensor[Batch, L28, L28])
+
+# Flatten: the merged size is Dyn, which a declared target may state.
+assert_type(images.flatten(), Tensor[Dyn])
+assert_type(images.flatten(1), Tensor[Batch, Dyn])
+stated: Tensor[Batch, L784] = images.flatten(1)
+assert_type(stated, Tensor[Batch, L784])
+
+# Adding and removing size-1 dims at either end.
+assert_type(x.unsqueeze(0), Tensor[L1, Batch, L3])
+assert_type(x.unsqueeze(-1), Tensor[Batch, L3, L1])
+assert_type(x.unsqueeze(0).squeeze(0), Tensor[Batch, L3])
+assert_type(column.squeeze(-1), Tensor[Batch])
+assert_type(x.unsqueeze(1), Tensor[*AnyShape])
