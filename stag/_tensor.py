@@ -332,19 +332,19 @@ class Tensor(Generic[*Shape]):
         return _binary(E.pow, self, other)
 
     def __radd__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.add, _scalar(other, self), self)
+        return _binary(E.add, _scalar(other, self, "add"), self)
 
     def __rsub__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.sub, _scalar(other, self), self)
+        return _binary(E.sub, _scalar(other, self, "sub"), self)
 
     def __rmul__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.mul, _scalar(other, self), self)
+        return _binary(E.mul, _scalar(other, self, "mul"), self)
 
     def __rtruediv__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.div, _scalar(other, self), self)
+        return _binary(E.div, _scalar(other, self, "div"), self)
 
     def __rpow__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.pow, _scalar(other, self), self)
+        return _binary(E.pow, _scalar(other, self, "pow"), self)
 
     def __neg__(self) -> Tensor[*Shape]:
         return apply(E.neg, self)
@@ -765,11 +765,11 @@ def _reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
     return int(np.prod([shape[a] for a in axes]))
 
 
-def _scalar(value: Scalar, like: Tensor[*AnyShape]) -> Tensor[()]:
+def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    if not isinstance(value, int | float | np.number):
+    if not isinstance(value, (int, float, np.number)):
         raise TypeError(
-            f"expected a Tensor or a Python number, got {type(value).__name__}; "
+            f"{op}: expected a Tensor or a Python number, got {type(value).__name__}; "
             "wrap arrays with stag.tensor()"
         )
     dtype = like._data.dtype if like._data.dtype.kind == "f" else None
@@ -784,7 +784,7 @@ def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None
 
 def _binary(prim: Any, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
     if not isinstance(y, Tensor):
-        y = _scalar(y, x)
+        y = _scalar(y, x, prim.name)
     _check_dtypes(prim.name, x, y)
     return apply(prim, x, y)
 

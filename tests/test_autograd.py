@@ -165,6 +165,29 @@ def test_intermediate_is_collected_after_backward_and_del():
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2.0))
 
 
+def test_backward_frees_the_graph_while_the_loss_is_alive():
+    x = _leaf(np.ones(4))
+    y = x * 2.0
+    ref_y = weakref.ref(y)
+    loss = y.exp().sum()
+    del y
+    loss.backward()
+    gc.collect()
+    assert ref_y() is None
+    assert loss.item() == pytest.approx(4 * np.exp(2.0))
+
+
+def test_retain_graph_keeps_the_graph():
+    x = _leaf(np.ones(4))
+    y = x * 2.0
+    ref_y = weakref.ref(y)
+    loss = y.exp().sum()
+    del y
+    loss.backward(retain_graph=True)
+    gc.collect()
+    assert ref_y() is not None
+
+
 def test_training_loop_does_not_leak_graphs():
     gen = stag.Generator(0)
     w = stag.randn(3, 2, dtype=np.float64, requires_grad=True, generator=gen)
@@ -240,10 +263,12 @@ def test_inplace_ops_values():
     np.testing.assert_array_equal(t.numpy(), [0.0, 0.0, 0.0])
 
 
-def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad():
+@pytest.mark.parametrize("mutate", ["add_", "sub_", "mul_", "copy_", "zero_"])
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad(mutate):
     w = _leaf([1.0, 2.0])
+    method = getattr(w, mutate)
     with pytest.raises(RuntimeError):
-        w.add_(_const([1.0, 1.0]))
+        method() if mutate == "zero_" else method(_const([3.0, 3.0]))
     np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _gradcheck import FAST, check_grads, floats, nonzero, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import stag
 import stag.nn.functional as F
-from _gradcheck import FAST, check_grads, floats, nonzero, shapes
-
 
 # numpy references, written in the max-shifted (stable) form
 

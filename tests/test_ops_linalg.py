@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _gradcheck import FAST, broadcast_shapes, check_grads, floats, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 
 import stag
-from _gradcheck import FAST, broadcast_shapes, check_grads, floats, shapes
 
 side = st.integers(1, 4)
 

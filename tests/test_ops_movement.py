@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _gradcheck import FAST, check_grads, floats, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import stag
-from _gradcheck import FAST, check_grads, floats, shapes
 
 
 def _f64(a):
@@ -232,3 +232,12 @@ def test_movement_keeps_dtype(dtype):
     assert all(o.dtype == dtype for o in outs)
     sum(o.sum() for o in outs).backward()
     assert t.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("join", [stag.concat, stag.stack], ids=["concat", "stack"])
+def test_join_with_the_same_tensor_twice_accumulates(join):
+    x = stag.tensor(np.array([1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    out = join([x, x * 3.0, x], axis=0)
+    (out * _f64(np.arange(6.0).reshape(out.shape))).sum().backward()
+    w = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(x.grad.numpy(), w[0] + 3 * w[1] + w[2])

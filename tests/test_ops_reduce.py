@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _gradcheck import FAST, axis_args, check_grads, distinct, floats, shapes
 from hypothesis import given
 from hypothesis import strategies as st
 
 import stag
-from _gradcheck import FAST, axis_args, check_grads, distinct, floats, shapes
 
 REDUCTIONS = {
     "sum": np.sum,

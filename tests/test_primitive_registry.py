@@ -10,12 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import find, given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
-
-import stag
-import stag.nn.functional as F
 from _gradcheck import (
     FAST,
     axis_args,
@@ -28,6 +22,12 @@ from _gradcheck import (
     positive,
     shapes,
 )
+from hypothesis import find, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import stag
+import stag.nn.functional as F
 from stag._ops import PRIMITIVES
 
 # A case draws its inputs and returns (fn over float64 leaves, [arrays]).

@@ -45,3 +45,20 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_ci_script_is_executable() -> None:
     assert os.access(CI_RUN, os.X_OK), ".ci/run must be executable (chmod +x .ci/run)"
+
+
+def test_readme_intro_type_checks_with_exactly_the_error_it_shows(tmp_path: Path) -> None:
+    """The first python block is what a new user copies: mypy must agree with its comments."""
+    from mypy import api
+
+    block = re.search(r"^```python\n(.*?)^```", README.read_text(), re.MULTILINE | re.DOTALL)
+    assert block is not None, "README.md has no ```python block"
+    source = tmp_path / "readme_intro.py"
+    source.write_text(block.group(1))
+    stdout, _, _ = api.run(["--strict", "--no-error-summary", "--hide-error-context", str(source)])
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    marked = [
+        i for i, line in enumerate(block.group(1).splitlines(), start=1) if "mypy: error" in line
+    ]
+    reported = [int(line.split(":")[1]) for line in errors]
+    assert reported == marked, f"README intro: mypy reported\n{stdout}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from stag._autograd import Array
 from stag._errors import format_shapes
 
@@ -55,9 +57,15 @@ class Primitive:
         self, datas: tuple[Array, ...], kwargs: dict[str, Any], exc: Exception
     ) -> str:
         """The ShapeError message for a forward that numpy rejected."""
+        if isinstance(exc, np.exceptions.AxisError):
+            return (
+                f"{self.name}: axis {kwargs.get('axis')} is out of range for shape {datas[0].shape}"
+            )
         if self._error_text is not None:
             return self._error_text(datas, kwargs)
-        return f"{_broadcast_message(self.name, datas, kwargs)} ({exc})"
+        if "broadcast" in str(exc):
+            return _broadcast_message(self.name, datas, kwargs)
+        return f"{self.name}: {exc} (shapes {format_shapes([d.shape for d in datas])})"
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"

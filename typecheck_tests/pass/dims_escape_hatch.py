@@ -43,5 +43,4 @@ assert_type(declared, Tensor[Batch, L784])
 # assert_shape states the shape (checked at run time) with the dims given.
 checked: Tensor[Batch, L784] = stag.tensor(array).assert_shape(n, 784)
 assert_type(checked, Tensor[Batch, L784])
-assert_type(stag.tensor(array).assert_shape(n, 784), Tensor[Batch, L784])
 assert_type(rows.assert_shape(8, 3), Tensor[int, int])
