@@ -11,6 +11,8 @@ Everything here works on plain ``numpy`` arrays; the typed facade lives in
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -113,6 +115,11 @@ class Node:
 
 _tensor_type: type[AnyTensor]
 
+# Every tensor gets a creation number.  An op's output is always newer than its
+# inputs, so walking tensors newest-first is a reverse topological order: by the
+# time a tensor is reached, every tensor that used it has passed on its gradient.
+creation_order = itertools.count()
+
 
 def register_tensor_type(cls: type[AnyTensor]) -> None:
     """Tell the engine which class its results are (called once by ``_tensor``)."""
@@ -137,6 +144,7 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
     out._data = ans
     out._grad = None
     out._version = 0
+    out._seq = next(creation_order)
     out._node = None
     out._requires_grad = False
     if _mode.enabled and prim.vjps:
@@ -146,28 +154,6 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
                 out._node = Node(prim, args, datas, kwargs, ans)
                 break
     return out
-
-
-def _topological_order(root: AnyTensor) -> list[AnyTensor]:
-    """Every tensor that requires grad and reaches ``root``, inputs first."""
-    order: list[AnyTensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[AnyTensor, bool]] = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t._node
-        if node is not None:
-            for p in node.parents:
-                if p._requires_grad and id(p) not in seen:
-                    stack.append((p, False))
-    return order
 
 
 def _check_versions(t: AnyTensor, node: Node) -> None:
@@ -202,10 +188,10 @@ def backward(
     is touched: the functional API's path.
     """
     grads: dict[int, Array] = {id(root): seed}
-    for t in reversed(_topological_order(root)):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
+    pending: list[tuple[int, int, AnyTensor]] = [(-root._seq, id(root), root)]
+    while pending:
+        t = heapq.heappop(pending)[2]
+        g = grads.pop(id(t))
         if capture is not None and id(t) in capture:
             capture[id(t)] = g
         node = t._node
@@ -216,8 +202,7 @@ def backward(
             continue
         if node.freed or t._version:
             _check_versions(t, node)
-        prim = node.prim
-        datas, kwargs, ans = node.datas, node.kwargs, node.ans
+        prim, datas, kwargs, ans = node.prim, node.datas, node.kwargs, node.ans
         for i, (p, version) in enumerate(zip(node.parents, node.versions)):
             if p._version != version:
                 _check_versions(t, node)
@@ -227,8 +212,13 @@ def backward(
                 gp = prim.vjps[0](g, ans, *datas, argnum=i, **kwargs)
             else:
                 gp = prim.vjps[i](g, ans, *datas, **kwargs)
-            previous = grads.get(id(p))
-            grads[id(p)] = gp if previous is None else previous + gp
+            key = id(p)
+            previous = grads.get(key)
+            if previous is None:
+                grads[key] = gp
+                heapq.heappush(pending, (-p._seq, key, p))
+            else:
+                grads[key] = previous + gp
         if not retain_graph:
             node.free()
 

@@ -50,7 +50,7 @@ class Tensor(Generic[*Shape]):
     ``backward()`` can compute gradients.
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_requires_grad", "_version")
+    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_requires_grad", "_seq", "_version")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     _data: Array
@@ -58,6 +58,7 @@ class Tensor(Generic[*Shape]):
     _requires_grad: bool
     _node: Node | None
     _version: int
+    _seq: int
 
     def __init__(self, data: Array, *, requires_grad: bool = False) -> None:
         """Wrap ``data`` without copying; prefer ``stag.tensor`` in user code."""
@@ -66,6 +67,7 @@ class Tensor(Generic[*Shape]):
         self._requires_grad = requires_grad
         self._node = None
         self._version = 0
+        self._seq = next(_autograd.creation_order)
 
     # ----------------------------------------------------------------- state
     @property
@@ -765,15 +767,30 @@ def _reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
     return int(np.prod([shape[a] for a in axes]))
 
 
+# Constant tensors for Python numbers, by (type, value, dtype).  They are never
+# exposed nor changed, so ``x * 2.0`` in a loop reuses one instead of making one
+# per call; the cache is cleared when it grows (a learning-rate schedule, say).
+_constants: dict[tuple[type, float, np.dtype[Any] | None], Tensor[()]] = {}
+
+
 def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
+    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
+    key = (type(value), value, dtype)
+    try:
+        return _constants[key]
+    except (KeyError, TypeError):
+        pass
     if not isinstance(value, (int, float, np.number)):
         raise TypeError(
             f"{op}: expected a Tensor or a Python number, got {type(value).__name__}; "
             "wrap arrays with stag.tensor()"
         )
-    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
-    return Tensor(np.asarray(value, dtype=dtype))
+    if len(_constants) >= 1024:
+        _constants.clear()
+    constant = _constants[key] = Tensor(np.asarray(value, dtype=dtype))
+    constant._data.flags.writeable = False
+    return constant
 
 
 def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
