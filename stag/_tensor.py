@@ -408,16 +408,16 @@ class Tensor(Generic[*Shape]):
         return apply(E.clip, self, lo=lo_, hi=hi_)
 
     # ------------------------------------------------------------- matmul
+    # Three rules cover numpy's cases: a matrix on the right maps the last dim of
+    # any left operand (vector or batch of matrices); batched matrices pair up;
+    # a vector on the right contracts the last dim (a dot product for two vectors).
+    # The first rule also types generic code: Tensor[*B, I] @ Tensor[I, O].
     @overload
-    def __matmul__(self: Tensor[K], other: Tensor[K]) -> Tensor[()]: ...
-    @overload
-    def __matmul__(self: Tensor[K], other: Tensor[K, N]) -> Tensor[N]: ...
-    @overload
-    def __matmul__(self: Tensor[*B, M, K], other: Tensor[K]) -> Tensor[*B, M]: ...
-    @overload
-    def __matmul__(self: Tensor[*B, M, K], other: Tensor[K, N]) -> Tensor[*B, M, N]: ...
+    def __matmul__(self: Tensor[*B, K], other: Tensor[K, N]) -> Tensor[*B, N]: ...  # type: ignore[overload-overlap]  # rules 1 and 2 agree on 2-d @ 2-d
     @overload
     def __matmul__(self: Tensor[*B, M, K], other: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __matmul__(self: Tensor[*B, K], other: Tensor[K]) -> Tensor[*B]: ...
     def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
         if not isinstance(other, Tensor):
             return NotImplemented

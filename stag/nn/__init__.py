@@ -1,5 +1,35 @@
-"""Neural-network building blocks: ``stag.nn.functional`` today, modules next."""
+"""Neural-network building blocks, PyTorch's names with typed shapes.
 
-from stag.nn import functional
+- ``Module``: the base class (parameters from attributes, ``state_dict``, modes).
+- Layers: ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``GELU``, ``Softmax``,
+  ``Dropout``, ``LayerNorm``, ``Embedding``, ``Flatten``; ``Sequential`` and
+  the ``Layer`` protocol it chains.
+- Loss modules: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCEWithLogitsLoss``.
+- ``stag.nn.functional``: the same as functions; ``stag.nn.init``: initialisers.
+"""
 
-__all__ = ["functional"]
+from stag.nn import functional, init
+from stag.nn._layers import (
+    GELU,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    Linear,
+    MSELoss,
+    NLLLoss,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from stag.nn._module import Module
+from stag.nn._sequential import Layer, Sequential
+
+__all__ = [
+    "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Layer",
+    "LayerNorm", "Linear", "MSELoss", "Module", "NLLLoss", "ReLU", "Sequential", "Sigmoid",
+    "Softmax", "Tanh", "functional", "init",
+]  # fmt: skip

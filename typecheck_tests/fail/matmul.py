@@ -31,5 +31,5 @@ v4 @ w  # E: operator
 x @ v4  # E: operator
 stacked_x @ w2  # E: operator
 stacked_x @ stacked_w  # E: operator
-stag.matmul(x, w2)  # E: arg-type
+stag.matmul(x, w2)  # E: misc
 x.T @ w  # E: operator

@@ -1,6 +1,6 @@
 """Matrix products: the inner dims must agree; batch prefixes and vectors follow numpy."""
 
-from typing import Literal, NewType, assert_type
+from typing import Literal, NewType, TypeVar, TypeVarTuple, assert_type
 
 import stag
 from stag import Tensor
@@ -45,3 +45,24 @@ assert_type(w.T @ v3, Tensor[L4])
 dot_left: Tensor[L4] = stag.randn(4)
 assert_type(dot_left @ dot_left, Tensor[()])
 assert_type(stag.matmul(dot_left, dot_left), Tensor[()])
+
+
+
+# Generic code: a batch prefix that may be empty, a matrix or a vector on the right.
+B = TypeVarTuple("B")
+I = TypeVar("I")
+O = TypeVar("O")
+
+
+def affine(x: Tensor[*B, I], w: Tensor[I, O], b: Tensor[O]) -> Tensor[*B, O]:
+    return x @ w + b
+
+
+def project(x: Tensor[*B, I], v: Tensor[I]) -> Tensor[*B]:
+    return x @ v
+
+
+weight_43: Tensor[L4, L3] = stag.randn(4, 3)
+bias_3: Tensor[L3] = stag.randn(3)
+assert_type(affine(dot_left, weight_43, bias_3), Tensor[L3])
+assert_type(project(weight_43.T, dot_left), Tensor[L3])

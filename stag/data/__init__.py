@@ -1,0 +1,5 @@
+"""Data utilities: ``DataLoader`` batches an array dataset into typed tensors."""
+
+from stag.data._loader import DataLoader
+
+__all__ = ["DataLoader"]

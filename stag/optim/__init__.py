@@ -1,0 +1,16 @@
+"""Optimizers, gradient clipping and learning-rate schedules.
+
+``opt = stag.optim.Adam(model, lr=1e-3)``; each training step is
+``opt.zero_grad()``, ``loss.backward()``, ``opt.step()``.  ``opt.module`` is
+the model with its own static type.
+"""
+
+from stag.optim import lr_scheduler
+from stag.optim._adam import Adam, AdamW
+from stag.optim._clip import clip_grad_norm_
+from stag.optim._optimizer import Optimizer, OptimizerState
+from stag.optim._sgd import SGD
+
+__all__ = [
+    "SGD", "Adam", "AdamW", "Optimizer", "OptimizerState", "clip_grad_norm_", "lr_scheduler",
+]  # fmt: skip

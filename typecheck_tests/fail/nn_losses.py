@@ -1,0 +1,52 @@
+"""Losses and modules misused: shapes that disagree, a model used with the wrong input."""
+
+from typing import Literal, NewType
+
+import numpy as np
+
+import stag
+import stag.nn.functional as F
+from stag import Tensor, nn
+
+L1 = Literal[1]
+L10 = Literal[10]
+Batch = NewType("Batch", int)
+Seq = NewType("Seq", int)
+In = NewType("In", int)
+Out = NewType("Out", int)
+
+n = Batch(4)
+logits: Tensor[Batch, L10] = stag.randn(n, 10)
+labels: Tensor[Batch] = stag.zeros(n, dtype=np.int64)
+seq_labels: Tensor[Batch, Seq] = stag.zeros(n, Seq(3), dtype=np.int64)
+scores: Tensor[Batch, L1] = stag.randn(n, 1)
+targets: Tensor[Batch] = stag.rand(n)
+
+F.nll_loss(logits, seq_labels)  # E: misc
+F.nll_loss(labels, logits)  # E: misc
+# (Batch, 1) against (Batch,) would broadcast to (Batch, Batch): rejected.
+F.binary_cross_entropy_with_logits(scores, targets)  # E: misc
+nn.BCEWithLogitsLoss()(scores, targets)  # E: misc
+nn.MSELoss()(scores, targets)  # E: misc
+nn.CrossEntropyLoss()(logits, seq_labels)  # E: misc
+nn.NLLLoss()(logits, logits)  # E: misc
+per_sample: Tensor[Batch] = nn.CrossEntropyLoss()(logits, labels)  # E: assignment
+F.layer_norm(logits, stag.ones(Seq(3)))  # E: misc
+
+
+class Head(nn.Module):
+    def __init__(self) -> None:
+        self.proj = nn.Linear(In(8), Out(2))
+
+    def __call__(self, x: Tensor[Batch, In]) -> Tensor[Batch, Out]:
+        return self.proj(x)
+
+
+head = Head()
+unbatched: Tensor[In] = stag.randn(In(8))
+outputs: Tensor[Batch, Out] = stag.randn(n, Out(2))
+inputs: Tensor[Batch, In] = stag.randn(n, In(8))
+head(unbatched)  # E: arg-type
+head(outputs)  # E: arg-type
+inputs @ head.proj.weight.T  # E: operator
+wrong: Tensor[Batch, In] = head(inputs)  # E: assignment
