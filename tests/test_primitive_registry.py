@@ -25,6 +25,7 @@ from _gradcheck import (
 from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_nn_conv import conv2d_case, max_pool2d_case
 
 import stag
 import stag.nn.functional as F
@@ -183,6 +184,8 @@ GRADCHECK_CASES = {
     "getitem": _getitem,
     "take": _take,
     "take_along_axis": _cross_entropy,
+    "conv2d": conv2d_case,
+    "max_pool2d": max_pool2d_case,
 }
 
 # Cases whose primitive is inside a composite, not the op that makes the output.

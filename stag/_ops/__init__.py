@@ -105,6 +105,6 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g
 
 
-from stag._ops import elementwise, linalg, movement, reduce
+from stag._ops import elementwise, linalg, movement, nn, reduce
 
-__all__ += ["elementwise", "linalg", "movement", "reduce"]
+__all__ += ["elementwise", "linalg", "movement", "nn", "reduce"]

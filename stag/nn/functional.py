@@ -21,10 +21,12 @@ from stag._functions import relu, sigmoid, stack, tanh
 from stag._ops import movement
 from stag._ops import reduce as R
 from stag._tensor import Tensor
+from stag.nn._conv_functional import conv2d, max_pool2d
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "gelu", "layer_norm",
-    "log_softmax", "logsumexp", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "gelu",
+    "layer_norm", "log_softmax", "logsumexp", "max_pool2d", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "softmax", "tanh",
 ]  # fmt: skip
 
 S = TypeVarTuple("S")

@@ -1,0 +1,125 @@
+"""Convolution and pooling layers on NCHW images.
+
+Channels are part of the type: ``Conv2d[Ci, Co]`` maps ``Tensor[N, Ci, H, W]``
+to ``Tensor[N, Co, Dyn, Dyn]``, so a wrong number of input channels is a type
+error.  The output's spatial sizes are ``Dyn`` (their arithmetic needs the mypy
+plugin): annotate the result, ``y: Tensor[Batch, L8, L26, L26] = conv(x)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Generic, TypeVar
+
+from stag._creation import Generator
+from stag._dims import Dyn
+from stag._tensor import Tensor
+from stag.nn import init
+from stag.nn._conv_functional import (
+    IntPair,
+    PaddingArg,
+    _pair,
+    conv2d,
+    max_pool2d,
+    padding_pairs,
+)
+from stag.nn._layers import DType, _parameter, _size
+from stag.nn._module import Module
+
+__all__ = ["Conv2d", "MaxPool2d"]
+
+Ci = TypeVar("Ci")
+Co = TypeVar("Co")
+N = TypeVar("N")
+C = TypeVar("C")
+H = TypeVar("H")
+W = TypeVar("W")
+
+
+class Conv2d(Module, Generic[Ci, Co]):
+    """A 2-d convolution (cross-correlation, as PyTorch's) of NCHW images, plus a bias.
+
+    ``weight`` has PyTorch's layout ``(out_channels, in_channels, kH, kW)``.  Weight
+    and bias start as U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    ``fan_in = in_channels * kH * kW``: PyTorch's default (``kaiming_uniform_``
+    with ``a=sqrt(5)``).
+
+    **Arguments:**
+    - ``in_channels``: ``Ci`` (a dim value: ``L3(3)``, ``3``).
+    - ``out_channels``: ``Co``.
+    - ``kernel_size``: an int or ``(kH, kW)``.
+    - ``stride``: an int or ``(sH, sW)``.
+    - ``padding``: an int, ``(pH, pW)``, ``"valid"`` or ``"same"`` (stride 1 only).
+    - ``bias``: whether to add a learned bias.
+    - ``generator``: a ``stag.Generator`` for the init; ``dtype``: float32 unless given.
+    """
+
+    weight: Tensor[Co, Ci, Dyn, Dyn]
+    bias: Tensor[Co] | None
+
+    def __init__(
+        self,
+        in_channels: Ci,
+        out_channels: Co,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: PaddingArg = 0,
+        bias: bool = True,
+        *,
+        generator: Generator | None = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.in_channels = _size("Conv2d", "in_channels", in_channels)
+        self.out_channels = _size("Conv2d", "out_channels", out_channels)
+        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair("Conv2d", "stride", stride, 1)
+        padding_pairs("Conv2d", padding, self.kernel_size, self.stride)  # fail here, not later
+        self.padding = (
+            padding if isinstance(padding, str) else _pair("Conv2d", "padding", padding, 0)
+        )
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.weight = _parameter(shape, dtype)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        self.bias = None
+        if bias:
+            self.bias = _parameter((self.out_channels,), dtype)
+            bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def __call__(self, x: Tensor[N, Ci, H, W]) -> Tensor[N, Co, Dyn, Dyn]:
+        """**Arguments:** ``x`` of shape ``(N, Ci, H, W)``.  **Returns:** ``(N, Co, H', W')``."""
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+        )
+
+
+class MaxPool2d(Module):
+    """The maximum of each window of NCHW images, per channel, as PyTorch's.
+
+    **Arguments:**
+    - ``kernel_size``: an int or ``(kH, kW)``.
+    - ``stride``: an int or ``(sH, sW)``; defaults to ``kernel_size``.
+    - ``padding``: an int or ``(pH, pW)`` of ``-inf``, at most half the kernel.
+    """
+
+    def __init__(
+        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+    ) -> None:
+        super().__init__()
+        self.kernel_size = _pair("MaxPool2d", "kernel_size", kernel_size, 1)
+        self.stride = (
+            self.kernel_size if stride is None else _pair("MaxPool2d", "stride", stride, 1)
+        )
+        self.padding = _pair("MaxPool2d", "padding", padding, 0)
+
+    def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, Dyn, Dyn]:
+        """**Arguments:** ``x`` of shape ``(N, C, H, W)``.  **Returns:** ``(N, C, H', W')``."""
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
