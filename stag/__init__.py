@@ -3,7 +3,7 @@
 Everything public is re-exported here; the modules behind it are private.
 """
 
-from stag import nn
+from stag import data, io, nn, optim
 from stag._autograd import enable_grad, is_grad_enabled, no_grad
 from stag._creation import (
     Generator,
@@ -47,15 +47,67 @@ from stag._functions import (
     tanh,
     where,
 )
+from stag._shapecheck import checking_enabled, disable_checking, set_checking, shapecheck
+from stag._shapecheck_hook import install_import_hook
 from stag._tensor import Tensor
+from stag.io import CheckpointError, load, save
 
 __all__ = [
-    "L1", "AnyShape", "DTypeError", "Dyn", "Generator", "ShapeError", "Tensor",
-    "abs", "arange", "concat", "derivative", "enable_grad", "exp", "eye", "full", "full_like",
-    "grad", "is_grad_enabled", "log", "manual_seed", "matmul", "maximum", "minimum", "nn",
-    "no_grad", "ones", "ones_like", "rand", "rand_like", "randn", "randn_like",
-    "register_pytree", "relu", "sigmoid", "sqrt", "stack", "tanh", "tensor", "tree_flatten",
-    "tree_unflatten", "value_and_grad", "where", "zeros", "zeros_like",
+    "L1",
+    "AnyShape",
+    "CheckpointError",
+    "DTypeError",
+    "Dyn",
+    "Generator",
+    "ShapeError",
+    "Tensor",
+    "abs",
+    "arange",
+    "checking_enabled",
+    "concat",
+    "data",
+    "derivative",
+    "disable_checking",
+    "enable_grad",
+    "exp",
+    "eye",
+    "full",
+    "full_like",
+    "grad",
+    "install_import_hook",
+    "io",
+    "is_grad_enabled",
+    "load",
+    "log",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "minimum",
+    "nn",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "optim",
+    "rand",
+    "rand_like",
+    "randn",
+    "randn_like",
+    "register_pytree",
+    "relu",
+    "save",
+    "set_checking",
+    "shapecheck",
+    "sigmoid",
+    "sqrt",
+    "stack",
+    "tanh",
+    "tensor",
+    "tree_flatten",
+    "tree_unflatten",
+    "value_and_grad",
+    "where",
+    "zeros",
+    "zeros_like",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""A tiny package for the import-hook test: nothing here is decorated by hand."""
