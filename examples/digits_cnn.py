@@ -1,0 +1,269 @@
+"""Classify scikit-learn's handwritten digits with a small CNN: Conv2d, MaxPool2d, Linear.
+
+The data are the 1,797 8x8 grey images that scikit-learn ships
+(``sklearn.datasets.load_digits``, no download), pixels scaled to [0, 1] and
+kept as one-channel images, ``(N, 1, 8, 8)`` in NCHW layout, split 80/20
+(stratified) into train and test sets.  The model is two blocks of 3x3
+convolution (padding 1), ReLU and 2x2 max-pooling, 1 -> 32 -> 64 channels
+and 8x8 -> 4x4 -> 2x2 pixels, then a linear layer from the 64 * 2 * 2 = 256
+features to 10 class scores.  It is trained on shuffled mini-batches, each
+image shifted at random by up to a pixel (``jitter``), with
+``stag.optim.Adam`` (the learning rate cosine-annealed to 0) and
+``F.cross_entropy``, and reaches about 98.5 % test accuracy in 20 epochs.
+Each epoch prints its mean loss and the train and test accuracy, under a
+tqdm progress bar.
+
+The channels are in the types (``Conv2d[L1, L32]`` maps ``(N, 1, H, W)`` to
+``(N, 32, Dyn, Dyn)``); the spatial sizes after a convolution or a pooling
+are ``Dyn`` until stag has a mypy plugin for their arithmetic, so
+``CNN.__call__`` states them in annotations, and ``@stag.shapecheck`` checks
+every call against them at run time (``--no-shapecheck`` turns that off).
+
+At the end the model is saved with ``stag.save`` to ``--out``/digits_cnn.npz,
+loaded into a fresh model with ``stag.load``, and evaluated again (the same
+accuracy, printed twice); ``--out``/digits_cnn.png gets the loss curve and
+the test set's confusion matrix.  Needs the examples extra:
+``pip install -e ".[examples]"``.
+
+A shape bug mypy catches: a second convolution built for the wrong number of
+input channels, 16 where the first one gives 32 (see ``CNN.__init__``)::
+
+    self.conv2: Conv2d[L16, L64] = Conv2d(16, C64, 3, padding=1, generator=generator)
+    ...
+    h2: Tensor[N, L64, L4, L4] = self.conv2(p1).relu()
+
+    error: Argument 1 to "__call__" of "Conv2d" has incompatible type
+    "Tensor[N, Literal[32], Literal[4], Literal[4]]"; expected
+    "Tensor[N, Literal[16], Literal[4], Literal[4]]"  [arg-type]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal, NewType, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from tqdm import tqdm
+
+import stag
+import stag.nn.functional as F
+from stag import Tensor, nn
+from stag.data import DataLoader
+from stag.nn import Conv2d, MaxPool2d
+from stag.optim import Adam
+from stag.optim.lr_scheduler import CosineAnnealingLR
+
+Train = NewType("Train", int)  # rows in the training set: a run-time size
+Test = NewType("Test", int)  # rows in the test set
+N = TypeVar("N")  # the rows of one call: a batch, or a whole set
+L1 = Literal[1]  # one grey channel
+L2 = Literal[2]
+L4 = Literal[4]
+L8 = Literal[8]
+L32 = Literal[32]
+L64 = Literal[64]
+Features = Literal[256]  # 64 channels x 2 x 2 pixels after the second pooling
+Classes = Literal[10]
+
+GREY: L1 = 1
+C32: L32 = 32
+C64: L64 = 64
+FEATURES: Features = 256
+CLASSES: Classes = 10
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclasses.dataclass(frozen=True)
+class Digits:
+    """The images as (1, 8, 8) grey pictures in [0, 1], and their labels 0-9."""
+
+    x_train: Tensor[Train, L1, L8, L8]
+    y_train: Tensor[Train]
+    x_test: Tensor[Test, L1, L8, L8]
+    y_test: Tensor[Test]
+
+
+def load_data(seed: int) -> Digits:
+    """scikit-learn's digits, split 80/20 into train and test, stratified by label."""
+    bunch = load_digits()
+    pixels = np.asarray(bunch.images, dtype=np.float32)[:, None] / 16.0  # 0..16 -> [0, 1]
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    split = train_test_split(pixels, labels, test_size=0.2, stratify=labels, random_state=seed)
+    x_tr, x_te = np.asarray(split[0], np.float32), np.asarray(split[1], np.float32)
+    y_tr, y_te = np.asarray(split[2], np.int64), np.asarray(split[3], np.int64)
+    n_train, n_test = Train(len(x_tr)), Test(len(x_te))
+    return Digits(
+        x_train=stag.tensor(x_tr).assert_shape(n_train, 1, 8, 8),
+        y_train=stag.tensor(y_tr).assert_shape(n_train),
+        x_test=stag.tensor(x_te).assert_shape(n_test, 1, 8, 8),
+        y_test=stag.tensor(y_te).assert_shape(n_test),
+    )
+
+
+class CNN(nn.Module):
+    """(1, 8, 8) -> conv 32 -> pool -> (32, 4, 4) -> conv 64 -> pool -> (64, 2, 2) -> 10."""
+
+    def __init__(self, generator: stag.Generator) -> None:
+        super().__init__()
+        self.conv1: Conv2d[L1, L32] = Conv2d(GREY, C32, 3, padding=1, generator=generator)
+        self.conv2: Conv2d[L32, L64] = Conv2d(C32, C64, 3, padding=1, generator=generator)
+        self.pool = MaxPool2d(2)
+        self.head: nn.Linear[Features, Classes] = nn.Linear(FEATURES, CLASSES, generator=generator)
+
+    @stag.shapecheck
+    def __call__(self, x: Tensor[N, L1, L8, L8]) -> Tensor[N, Classes]:
+        # Convolutions and pooling give Dyn spatial sizes, so these annotations state them;
+        # a wrong one would make the flattened features the wrong size for `head`, which
+        # raises a ShapeError at run time.
+        h1: Tensor[N, L32, L8, L8] = self.conv1(x).relu()
+        p1: Tensor[N, L32, L4, L4] = self.pool(h1)
+        h2: Tensor[N, L64, L4, L4] = self.conv2(p1).relu()
+        p2: Tensor[N, L64, L2, L2] = self.pool(h2)
+        features: Tensor[N, Features] = p2.flatten(1)
+        return self.head(features)
+
+
+@stag.shapecheck
+def loss_fn(logits: Tensor[N, Classes], labels: Tensor[N]) -> Tensor[()]:
+    return F.cross_entropy(logits, labels)
+
+
+def predict(model: CNN, x: Tensor[N, L1, L8, L8]) -> IntArray:
+    """The most likely class of each image."""
+    with stag.no_grad():
+        return np.asarray(model(x).argmax(axis=-1).numpy(), dtype=np.int64)
+
+
+def accuracy(model: CNN, x: Tensor[N, L1, L8, L8], y: Tensor[N]) -> float:
+    return float(np.mean(predict(model, x) == y.numpy()))
+
+
+def jitter(x: Tensor[N, L1, L8, L8], rng: np.random.Generator) -> Tensor[N, L1, L8, L8]:
+    """Each image shifted by up to one pixel up or down and left or right, zeros filling in.
+
+    Data augmentation: a digit moved by a pixel is the same digit, and seeing
+    the training images a little differently every epoch is what lifts the
+    CNN past 98 % on the test set.
+    """
+    padded = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    dy, dx = rng.integers(0, 3, size=(2, len(x)))
+    shifted = [image[:, i : i + 8, j : j + 8] for image, i, j in zip(padded, dy, dx)]
+    return stag.tensor(np.stack(shifted)).assert_shape(*x.shape)
+
+
+def train_epoch(
+    opt: Adam[CNN],
+    loader: DataLoader[Tensor[stag.Dyn, L1, L8, L8], Tensor[stag.Dyn]],
+    rng: np.random.Generator,
+    batch_done: Callable[[int], object],
+) -> float:
+    """One pass of Adam steps over the shuffled, jittered batches; returns the mean loss."""
+    total = 0.0
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = loss_fn(opt.module(jitter(xb, rng)), yb)
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(xb)
+        batch_done(1)
+    return total / loader.num_rows
+
+
+def train(
+    opt: Adam[CNN], data: Digits, epochs: int, gen: stag.Generator, rng: np.random.Generator
+) -> list[float]:
+    """``epochs`` passes over the training set; prints and returns each epoch's mean loss."""
+    loader = DataLoader(data.x_train, data.y_train, batch_size=32, shuffle=True, generator=gen)
+    schedule = CosineAnnealingLR(opt, t_max=epochs)  # the lr decays to 0 over the run
+    losses: list[float] = []
+    with tqdm(total=epochs * len(loader), unit="batch", leave=False, disable=None) as bar:
+        for epoch in range(1, epochs + 1):
+            losses.append(train_epoch(opt, loader, rng, bar.update))
+            schedule.step()
+            train_acc = accuracy(opt.module, data.x_train, data.y_train)
+            test_acc = accuracy(opt.module, data.x_test, data.y_test)
+            tqdm.write(
+                f"epoch {epoch:3d}/{epochs}  loss {losses[-1]:.4f}  "
+                f"train accuracy {train_acc:7.2%}  test accuracy {test_acc:7.2%}"
+            )
+    return losses
+
+
+def confusion_matrix(true: IntArray, predicted: IntArray) -> IntArray:
+    """``m[i, j]``: how many images of digit ``i`` were classified as ``j``."""
+    m = np.zeros((CLASSES, CLASSES), dtype=np.int64)
+    np.add.at(m, (true, predicted), 1)
+    return m
+
+
+def plot(path: Path, losses: list[float], confusion: IntArray, title: str) -> None:
+    """The loss per epoch (left) and the test set's confusion matrix (right), as a PNG."""
+    fig = Figure(figsize=(11, 4.5), layout="tight")  # no pyplot: rendered by Agg, no GUI
+    left, right = fig.subplots(1, 2)
+    left.plot(np.arange(1, len(losses) + 1), losses, marker=".")
+    left.set_xlabel("epoch")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_ylabel("mean cross-entropy")
+    left.set_title(f"{title}: training loss")
+    right.imshow(confusion, cmap="Blues")
+    for (i, j), count in np.ndenumerate(confusion):
+        if count:
+            colour = "white" if count > confusion.max() / 2 else "black"
+            right.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
+    right.set_xticks(range(CLASSES))
+    right.set_yticks(range(CLASSES))
+    right.set_xlabel("predicted digit")
+    right.set_ylabel("true digit")
+    right.set_title("test set confusion matrix")
+    fig.savefig(path, dpi=100)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed for the split, init, order")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs (used by the tests)")
+    parser.add_argument("--epochs", type=int, default=None, help="passes over the data (20)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint, PNG folder")
+    parser.add_argument(
+        "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
+    )
+    args = parser.parse_args(argv)
+    epochs = args.epochs if args.epochs is not None else (2 if args.quick else 20)
+
+    data = load_data(args.seed)
+    print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
+    gen = stag.Generator(args.seed)
+    opt = Adam(CNN(gen), lr=args.lr)
+    checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
+    with checks:
+        losses = train(opt, data, epochs, gen, np.random.default_rng(args.seed))
+        print(f"test accuracy {accuracy(opt.module, data.x_test, data.y_test):.2%}")
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        checkpoint = args.out / "digits_cnn.npz"
+        stag.save(opt.module, checkpoint)
+        print(f"saved checkpoint {checkpoint}")
+        reloaded = CNN(stag.Generator(args.seed + 1))  # other weights, until loaded
+        stag.load(reloaded, checkpoint)
+        print(f"reloaded test accuracy {accuracy(reloaded, data.x_test, data.y_test):.2%}")
+
+        picture = args.out / "digits_cnn.png"
+        confusion = confusion_matrix(data.y_test.numpy(), predict(reloaded, data.x_test))
+        plot(picture, losses, confusion, "CNN")
+        print(f"saved {picture}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,228 @@
+"""Classify scikit-learn's handwritten digits with an MLP trained by Adam.
+
+The data are the 1,797 8x8 grey images that scikit-learn ships
+(``sklearn.datasets.load_digits``, no download), pixels scaled to [0, 1] and
+flattened to 64 features, split 80/20 (stratified) into train and test sets.
+The model is 64 -> 256 ReLU -> 10 class scores, trained on shuffled
+mini-batches with ``stag.optim.Adam`` (the learning rate cosine-annealed to
+0) and ``F.cross_entropy``; it reaches about 98 % test accuracy in 30
+epochs.  Each epoch prints its mean loss and the train and test accuracy,
+under a tqdm progress bar.
+
+At the end the model is saved with ``stag.save`` to ``--out``/digits_mlp.npz,
+loaded into a fresh model with ``stag.load``, and evaluated again (the same
+accuracy, printed twice); ``--out``/digits_mlp.png gets the loss curve and
+the test set's confusion matrix.  ``MLP.__call__`` and ``loss_fn`` are
+decorated with ``@stag.shapecheck``, so every call is also checked at run
+time against its annotations (``--no-shapecheck`` turns that off).  Needs the
+examples extra: ``pip install -e ".[examples]"``.
+
+A shape bug mypy catches: feeding the 8x8 images to the MLP without
+flattening them to 64 features (see ``MLP.__call__``)::
+
+    images: Tensor[Batch, L8, L8] = ...
+    model(images)
+
+    error: Argument 1 to "__call__" of "MLP" has incompatible type
+    "Tensor[Batch, Literal[8], Literal[8]]"; expected "Tensor[Never, Literal[64]]"  [arg-type]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal, NewType, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from tqdm import tqdm
+
+import stag
+import stag.nn.functional as F
+from stag import Tensor, nn
+from stag.data import DataLoader
+from stag.optim import Adam
+from stag.optim.lr_scheduler import CosineAnnealingLR
+
+Train = NewType("Train", int)  # rows in the training set: a run-time size
+Test = NewType("Test", int)  # rows in the test set
+N = TypeVar("N")  # the rows of one call: a batch, or a whole set
+Pixels = Literal[64]
+Hidden = Literal[256]
+Classes = Literal[10]
+
+PIXELS: Pixels = 64
+HIDDEN: Hidden = 256
+CLASSES: Classes = 10
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclasses.dataclass(frozen=True)
+class Digits:
+    """The images as rows of 64 pixels in [0, 1], and their labels 0-9."""
+
+    x_train: Tensor[Train, Pixels]
+    y_train: Tensor[Train]
+    x_test: Tensor[Test, Pixels]
+    y_test: Tensor[Test]
+
+
+def load_data(seed: int) -> Digits:
+    """scikit-learn's digits, split 80/20 into train and test, stratified by label."""
+    bunch = load_digits()
+    pixels = np.asarray(bunch.data, dtype=np.float32) / 16.0  # the raw values are 0..16
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    split = train_test_split(pixels, labels, test_size=0.2, stratify=labels, random_state=seed)
+    x_tr, x_te = np.asarray(split[0], np.float32), np.asarray(split[1], np.float32)
+    y_tr, y_te = np.asarray(split[2], np.int64), np.asarray(split[3], np.int64)
+    n_train, n_test = Train(len(x_tr)), Test(len(x_te))
+    return Digits(
+        x_train=stag.tensor(x_tr).assert_shape(n_train, PIXELS),
+        y_train=stag.tensor(y_tr).assert_shape(n_train),
+        x_test=stag.tensor(x_te).assert_shape(n_test, PIXELS),
+        y_test=stag.tensor(y_te).assert_shape(n_test),
+    )
+
+
+class MLP(nn.Module):
+    """64 pixels -> 256 ReLU units -> 10 class scores (logits)."""
+
+    def __init__(self, generator: stag.Generator) -> None:
+        super().__init__()
+        self.layers: nn.Sequential[Pixels, Classes] = (
+            nn.Linear(PIXELS, HIDDEN, generator=generator)
+            >> nn.ReLU()
+            >> nn.Linear(HIDDEN, CLASSES, generator=generator)
+        )
+
+    @stag.shapecheck
+    def __call__(self, x: Tensor[N, Pixels]) -> Tensor[N, Classes]:
+        return self.layers(x)
+
+
+@stag.shapecheck
+def loss_fn(logits: Tensor[N, Classes], labels: Tensor[N]) -> Tensor[()]:
+    return F.cross_entropy(logits, labels)
+
+
+def predict(model: MLP, x: Tensor[N, Pixels]) -> IntArray:
+    """The most likely class of each row."""
+    with stag.no_grad():
+        return np.asarray(model(x).argmax(axis=-1).numpy(), dtype=np.int64)
+
+
+def accuracy(model: MLP, x: Tensor[N, Pixels], y: Tensor[N]) -> float:
+    return float(np.mean(predict(model, x) == y.numpy()))
+
+
+def train_epoch(
+    opt: Adam[MLP],
+    loader: DataLoader[Tensor[stag.Dyn, Pixels], Tensor[stag.Dyn]],
+    batch_done: Callable[[int], object],
+) -> float:
+    """One pass of Adam steps over the shuffled batches; returns the mean loss."""
+    total = 0.0
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = loss_fn(opt.module(xb), yb)
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(xb)
+        batch_done(1)
+    return total / loader.num_rows
+
+
+def train(opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator) -> list[float]:
+    """``epochs`` passes over the training set; prints and returns each epoch's mean loss."""
+    loader = DataLoader(data.x_train, data.y_train, batch_size=32, shuffle=True, generator=gen)
+    schedule = CosineAnnealingLR(opt, t_max=epochs)  # the lr decays to 0 over the run
+    losses: list[float] = []
+    with tqdm(total=epochs * len(loader), unit="batch", leave=False, disable=None) as bar:
+        for epoch in range(1, epochs + 1):
+            losses.append(train_epoch(opt, loader, bar.update))
+            schedule.step()
+            train_acc = accuracy(opt.module, data.x_train, data.y_train)
+            test_acc = accuracy(opt.module, data.x_test, data.y_test)
+            tqdm.write(
+                f"epoch {epoch:3d}/{epochs}  loss {losses[-1]:.4f}  "
+                f"train accuracy {train_acc:7.2%}  test accuracy {test_acc:7.2%}"
+            )
+    return losses
+
+
+def confusion_matrix(true: IntArray, predicted: IntArray) -> IntArray:
+    """``m[i, j]``: how many images of digit ``i`` were classified as ``j``."""
+    m = np.zeros((CLASSES, CLASSES), dtype=np.int64)
+    np.add.at(m, (true, predicted), 1)
+    return m
+
+
+def plot(path: Path, losses: list[float], confusion: IntArray, title: str) -> None:
+    """The loss per epoch (left) and the test set's confusion matrix (right), as a PNG."""
+    fig = Figure(figsize=(11, 4.5), layout="tight")  # no pyplot: rendered by Agg, no GUI
+    left, right = fig.subplots(1, 2)
+    left.plot(np.arange(1, len(losses) + 1), losses, marker=".")
+    left.set_xlabel("epoch")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_ylabel("mean cross-entropy")
+    left.set_title(f"{title}: training loss")
+    right.imshow(confusion, cmap="Blues")
+    for (i, j), count in np.ndenumerate(confusion):
+        if count:
+            colour = "white" if count > confusion.max() / 2 else "black"
+            right.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
+    right.set_xticks(range(CLASSES))
+    right.set_yticks(range(CLASSES))
+    right.set_xlabel("predicted digit")
+    right.set_ylabel("true digit")
+    right.set_title("test set confusion matrix")
+    fig.savefig(path, dpi=100)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed for the split, init, order")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs (used by the tests)")
+    parser.add_argument("--epochs", type=int, default=None, help="passes over the data (30)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint, PNG folder")
+    parser.add_argument(
+        "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
+    )
+    args = parser.parse_args(argv)
+    epochs = args.epochs if args.epochs is not None else (3 if args.quick else 30)
+
+    data = load_data(args.seed)
+    print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
+    gen = stag.Generator(args.seed)
+    opt = Adam(MLP(gen), lr=args.lr)
+    checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
+    with checks:
+        losses = train(opt, data, epochs, gen)
+        print(f"test accuracy {accuracy(opt.module, data.x_test, data.y_test):.2%}")
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        checkpoint = args.out / "digits_mlp.npz"
+        stag.save(opt.module, checkpoint)
+        print(f"saved checkpoint {checkpoint}")
+        reloaded = MLP(stag.Generator(args.seed + 1))  # other weights, until loaded
+        stag.load(reloaded, checkpoint)
+        print(f"reloaded test accuracy {accuracy(reloaded, data.x_test, data.y_test):.2%}")
+
+        picture = args.out / "digits_mlp.png"
+        confusion = confusion_matrix(data.y_test.numpy(), predict(reloaded, data.x_test))
+        plot(picture, losses, confusion, "MLP")
+        print(f"saved {picture}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
