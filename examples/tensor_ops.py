@@ -102,16 +102,17 @@ def movement(m: Tensor[L2, L3], n: Batch, gen: stag.Generator) -> None:
     channels_first: Tensor[L4, L7, Batch] = seq.permute(2, 0, 1)
     show("seq.swapaxes(0, 1).shape", batch_first.shape)
     show("seq.permute(2, 0, 1).shape", channels_first.shape)
-    # reshape types its result from the dims passed; annotate the target to keep literals.
-    grid: Tensor[L3, L2] = m.reshape(3, 2)
+    # Shape arithmetic comes from stag's mypy plugin (mypy.ini: plugins = stag.mypy_plugin):
+    # grid is Tensor[L3, L2], flat is Tensor[Literal[6]], both is Tensor[L4, L3].
+    # Without the plugin (pyright, say), these sizes are Dyn: annotate the targets.
+    grid = m.reshape(3, 2)
     show("m.reshape(3, 2)", grid)
-    # A merged size is Dyn (stag cannot multiply dims yet): annotate it to state it.
-    flat: Tensor[Literal[6]] = m.flatten()
+    flat = m.flatten()
     show("m.flatten()", flat)
     row: Tensor[stag.L1, L2, L3] = m.unsqueeze(0)
     show("m.unsqueeze(0).shape", row.shape)
     show("m.unsqueeze(0).squeeze(0).shape", row.squeeze(0).shape)
-    both: Tensor[L4, L3] = stag.concat([m, m])
+    both = stag.concat([m, m])
     show("stag.concat([m, m]).shape", both.shape)
     pair: Tensor[L2, L2, L3] = stag.stack((m, m))
     show("stag.stack((m, m)).shape", pair.shape)

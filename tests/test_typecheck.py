@@ -9,7 +9,9 @@
 
   and every (file, line, code) mypy reports there must be marked, and every mark reported.
 
-mypy runs once per test run (the `mypy_errors` fixture); its tests are marked `slow`. To iterate on a few files, set
+mypy runs once per test run (the `mypy_output` fixture); its tests are marked `slow`. The
+marks (`# E[mypy]:`, `# E[pyright]:`, `# N:`, `# checkers: mypy`) are described in
+`_typecheck_harness.py`; `test_pyright.py` reads the same files for pyright. To iterate, set
 STAG_TYPECHECK_TARGETS to space-separated paths, e.g.
 `STAG_TYPECHECK_TARGETS="typecheck_tests/fail/linalg.py" pytest tests/test_typecheck.py`.
 """
@@ -17,97 +19,36 @@ STAG_TYPECHECK_TARGETS to space-separated paths, e.g.
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
 import os
 import re
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
-from mypy import api as mypy_api
+from _typecheck_harness import (
+    FAIL_DIR,
+    PASS_DIR,
+    ROOT,
+    Diagnostic,
+    Key,
+    compare,
+    expected_errors,
+    expected_notes,
+    in_fail_dir,
+    parse_marks,
+    parse_mypy_output,
+    python_files,
+    read_marks,
+    relative,
+    run_mypy,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PASS_DIR = ROOT / "typecheck_tests" / "pass"
-FAIL_DIR = ROOT / "typecheck_tests" / "fail"
 DEFAULT_TARGETS = ("stag", "examples", "typecheck_tests/pass", "typecheck_tests/fail")
 TARGETS_ENV = "STAG_TYPECHECK_TARGETS"
 
 #: One case is one `assert_type(...)` call in pass/ or one `# E:` mark (line) in fail/.
 MIN_CASES = 60
-
-# Output one diagnostic per line, `path:line: severity: message  [code]`, and nothing else.
-MYPY_FLAGS = (
-    "--config-file=mypy.ini",
-    "--no-error-summary",
-    "--show-error-codes",
-    "--hide-error-context",
-    "--hide-column-numbers",
-    "--hide-error-end",
-    "--hide-error-code-links",
-    "--hide-absolute-path",
-    "--no-pretty",
-    "--no-color-output",
-)
-
-_DIAGNOSTIC = re.compile(
-    r"^(?P<path>[^:\n]+\.pyi?):(?P<line>\d+): (?P<severity>error|note|warning): "
-    r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
-)
-_MARK = re.compile(r"#\s*E:(?P<codes>.*)$")
-_CODE = re.compile(r"^[a-z][a-z0-9-]*$")
-
-
-class Key(NamedTuple):
-    """What a fail case pins: an error `code` on `line` of `path` (POSIX, repo-relative)."""
-
-    path: str
-    line: int
-    code: str
-
-
-class Diagnostic(NamedTuple):
-    key: Key
-    severity: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.key.path}:{self.key.line}: {self.message}  [{self.key.code}]"
-
-
-# --- the mark parser -------------------------------------------------------------------
-
-
-def parse_marks(source: str, filename: str = "<string>") -> dict[int, frozenset[str]]:
-    """The expected error codes of a fail file, by line number.
-
-    Only real comments count (a `# E:` inside a string is not a mark); a malformed mark
-    raises ValueError rather than being silently ignored.
-    """
-    marks: dict[int, frozenset[str]] = {}
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type != tokenize.COMMENT or (match := _MARK.search(token.string)) is None:
-            continue
-        line = token.start[0]
-        codes = [code.strip() for code in match["codes"].split(",")]
-        if not all(_CODE.match(code) for code in codes):
-            raise ValueError(
-                f"{filename}:{line}: malformed mark {token.string!r}; "
-                "expected `# E: <code>` or `# E: <code>, <code>`"
-            )
-        marks[line] = frozenset(codes)
-    return marks
-
-
-def expected_errors(paths: Iterable[Path]) -> set[Key]:
-    return {
-        Key(_relative(path), line, code)
-        for path in paths
-        for line, codes in parse_marks(path.read_text(), str(path)).items()
-        for code in codes
-    }
 
 
 def count_assert_types(source: str) -> int:
@@ -121,64 +62,26 @@ def count_assert_types(source: str) -> int:
     return sum(map(is_assert_type, ast.walk(ast.parse(source))))
 
 
-# --- running mypy ----------------------------------------------------------------------
-
-
-def parse_mypy_output(stdout: str) -> list[Diagnostic]:
-    diagnostics = []
-    for raw in stdout.splitlines():
-        match = _DIAGNOSTIC.match(raw)
-        if match is None:
-            raise ValueError(f"unparseable mypy output line: {raw!r}\n\nfull output:\n{stdout}")
-        key = Key(_relative(Path(match["path"])), int(match["line"]), match["code"] or "<none>")
-        diagnostics.append(Diagnostic(key, match["severity"], match["message"]))
-    return diagnostics
-
-
-def run_mypy(targets: Sequence[str]) -> list[Diagnostic]:
-    """mypy's errors (notes dropped) for `targets`, run from the repo root with its mypy.ini."""
-    with contextlib.chdir(ROOT):
-        stdout, stderr, status = mypy_api.run([*MYPY_FLAGS, *targets])
-    if status not in (0, 1) or stderr:
-        raise RuntimeError(f"mypy did not complete (exit status {status}):\n{stdout}{stderr}")
-    return [d for d in parse_mypy_output(stdout) if d.severity == "error"]
-
-
 def configured_targets() -> tuple[str, ...]:
     return tuple(os.environ.get(TARGETS_ENV, "").split()) or DEFAULT_TARGETS
-
-
-def python_files(targets: Iterable[str | Path]) -> Iterator[Path]:
-    for target in targets:
-        path = ROOT / target
-        yield from sorted(path.rglob("*.py")) if path.is_dir() else [path]
-
-
-def _relative(path: Path) -> str:
-    resolved = (ROOT / path).resolve()  # ROOT / an absolute path is that path
-    return resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(path)
-
-
-def _source_line(key: Key) -> str:
-    lines = (ROOT / key.path).read_text().splitlines()
-    return lines[key.line - 1].strip() if key.line <= len(lines) else ""
-
-
-def _in_fail_dir(path: str | Path) -> bool:
-    return (ROOT / path).resolve().is_relative_to(FAIL_DIR)
 
 
 # --- the tests -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def mypy_errors() -> list[Diagnostic]:
+def mypy_output() -> list[Diagnostic]:
     return run_mypy(configured_targets())
+
+
+@pytest.fixture(scope="module")
+def mypy_errors(mypy_output: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in mypy_output if d.severity == "error"]
 
 
 @pytest.mark.slow
 def test_library_examples_and_pass_cases_are_clean(mypy_errors: list[Diagnostic]) -> None:
-    errors = [str(d) for d in mypy_errors if not _in_fail_dir(d.key.path)]
+    errors = [str(d) for d in mypy_errors if not in_fail_dir(d.key.path)]
     if errors:
         pytest.fail(
             f"{len(errors)} mypy error(s) outside typecheck_tests/fail:\n" + "\n".join(errors)
@@ -187,34 +90,66 @@ def test_library_examples_and_pass_cases_are_clean(mypy_errors: list[Diagnostic]
 
 @pytest.mark.slow
 def test_fail_cases_report_exactly_the_marked_errors(mypy_errors: list[Diagnostic]) -> None:
-    fail_files = [p for p in python_files(configured_targets()) if _in_fail_dir(p)]
-    expected = expected_errors(fail_files)
-    reported = {d.key: d for d in mypy_errors if _in_fail_dir(d.key.path)}
-    missing = sorted(expected - reported.keys())
-    unexpected = sorted(reported.keys() - expected)
-    report = []
-    if missing:
-        report.append("marked but not reported by mypy:")
-        report += [f"  {k.path}:{k.line}: [{k.code}]  {_source_line(k)}" for k in missing]
-    if unexpected:
-        report.append("reported by mypy but not marked:")
-        report += [f"  {reported[k]}" for k in unexpected]
+    fail_files = [p for p in python_files(configured_targets()) if in_fail_dir(p)]
+    reported = [d for d in mypy_errors if in_fail_dir(d.key.path)]
+    report = compare(expected_errors(fail_files), reported, "mypy")
     if report:
         pytest.fail("\n".join(report))
 
 
+@pytest.mark.slow
+def test_marked_messages_are_reported(mypy_output: list[Diagnostic]) -> None:
+    """Each `# N: <text>` names a message (the plugin's wording) mypy gives on its line."""
+    files = [p for p in python_files(configured_targets()) if in_fail_dir(p)]
+    messages: dict[tuple[str, int], list[str]] = {}
+    for d in mypy_output:
+        messages.setdefault((d.key.path, d.key.line), []).append(d.message)
+    missing = [
+        f"  {path}:{line}: {text!r}; mypy said {messages.get((path, line), [])}"
+        for (path, line), text in sorted(expected_notes(files).items())
+        if not any(text in message for message in messages.get((path, line), []))
+    ]
+    assert not missing, "marked messages mypy did not give:\n" + "\n".join(missing)
+
+
+@pytest.mark.slow
+def test_without_the_plugin_examples_and_shared_pass_cases_are_clean(tmp_path: Path) -> None:
+    """The plugin is optional: with it off, the library, the examples and every pass file
+    not marked `# checkers: mypy` still check clean (they state their shapes)."""
+    config = tmp_path / "mypy.ini"
+    lines = (ROOT / "mypy.ini").read_text().splitlines()
+    config.write_text("\n".join(line for line in lines if not line.startswith("plugins")))
+    targets = ["stag", "examples"] + [
+        relative(path)
+        for path in python_files([PASS_DIR])
+        if not read_marks(path.read_text(), str(path)).mypy_only
+    ]
+    cache = ROOT / ".mypy_cache" / "without-plugin"  # its own: a config change empties a cache
+    errors = [d for d in run_mypy(targets, config, cache) if d.severity == "error"]
+    assert not errors, "\n".join(map(str, errors))
+
+
+def _has_marks(path: Path) -> bool:
+    errors = read_marks(path.read_text(), str(path)).errors
+    return bool(errors["mypy"] or errors["pyright"])
+
+
 def test_every_fail_file_has_marks() -> None:
-    unmarked = [_relative(p) for p in python_files([FAIL_DIR]) if not parse_marks(p.read_text())]
+    unmarked = [relative(p) for p in python_files([FAIL_DIR]) if not _has_marks(p)]
     assert not unmarked, f"fail files without any `# E: <code>` mark: {unmarked}"
 
 
 def test_pass_files_carry_no_marks_or_type_ignores() -> None:
+    """mypy checks a pass file clean; only a `# E[pyright]:` mark (a plugin result) is allowed."""
     offending = [
-        f"{_relative(path)}:{token.start[0]}: {token.string}"
+        f"{relative(path)}:{token.start[0]}: {token.string}"
         for path in python_files([PASS_DIR])
         for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
         if token.type == tokenize.COMMENT
-        and (_MARK.search(token.string) or re.search(r"#\s*type:\s*ignore", token.string))
+        and (
+            not read_marks(token.string).only_pyright_marks
+            or re.search(r"#\s*type:\s*ignore", token.string)
+        )
     ]
     assert not offending, "pass files must type-check as written:\n" + "\n".join(offending)
 
@@ -222,6 +157,7 @@ def test_pass_files_carry_no_marks_or_type_ignores() -> None:
 def test_there_are_at_least_min_cases() -> None:
     asserts = sum(count_assert_types(p.read_text()) for p in python_files([PASS_DIR]))
     marks = sum(len(parse_marks(p.read_text(), str(p))) for p in python_files([FAIL_DIR]))
+    marks += sum(len(read_marks(p.read_text()).notes) for p in python_files([FAIL_DIR]))
     assert asserts + marks >= MIN_CASES, (
         f"{asserts} assert_type calls in pass/ + {marks} marked errors in fail/ "
         f"= {asserts + marks} cases; expected at least {MIN_CASES}"
@@ -243,11 +179,51 @@ def test_mark_parser_reads_codes_per_line_and_only_from_comments() -> None:
     }
 
 
+def test_mark_parser_reads_checker_marks_notes_and_mypy_only_files() -> None:
+    source = (
+        "# checkers: mypy\n"
+        "x @ w.T  # E: operator\n"
+        "f(x)  # E[mypy]: misc  # E[pyright]: reportCallIssue, reportArgumentType\n"
+        "g(x)  # E[pyright]: reportAssertTypeFailure\n"
+        "x @ v  # E: operator  # N: matmul: inner dimensions differ\n"
+    )
+    marks = read_marks(source)
+    assert marks.mypy_only
+    assert marks.errors["mypy"] == {
+        2: frozenset({"operator"}),
+        3: frozenset({"misc"}),
+        5: frozenset({"operator"}),
+    }
+    assert marks.errors["pyright"] == {
+        2: frozenset({"*"}),
+        3: frozenset({"reportCallIssue", "reportArgumentType"}),
+        4: frozenset({"reportAssertTypeFailure"}),
+        5: frozenset({"*"}),
+    }
+    assert marks.notes == {5: "matmul: inner dimensions differ"}
+    assert not marks.only_pyright_marks
+    assert read_marks("g(x)  # E[pyright]: reportAssertTypeFailure\n").only_pyright_marks
+
+
+def test_compare_reports_missing_and_unexpected_errors() -> None:
+    def diagnostic(line: int, code: str) -> Diagnostic:
+        return Diagnostic(Key("a.py", line, code), "error", "boom")
+
+    expected = {Key("a.py", 1, "*"), Key("a.py", 2, "misc")}
+    assert compare(expected, [diagnostic(1, "reportCallIssue"), diagnostic(2, "misc")], "x") == []
+    report = compare(expected, [diagnostic(2, "operator"), diagnostic(3, "misc")], "x")
+    assert "marked but not reported by x:" in report
+    assert "reported by x but not marked:" in report
+    assert len(report) == 6  # two headings, two missing, two unexpected
+
+
 def test_mark_parser_rejects_malformed_marks() -> None:
     with pytest.raises(ValueError, match="malformed mark"):
         parse_marks("x = 1  # E: Arg Type\n")
     with pytest.raises(ValueError, match="malformed mark"):
         parse_marks("x = 1  # E:\n")
+    with pytest.raises(ValueError, match="malformed mark"):
+        parse_marks("x = 1  # E[pyre]: misc\n")
 
 
 def test_mypy_output_parser_reads_errors_and_notes() -> None:

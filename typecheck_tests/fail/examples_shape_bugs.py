@@ -30,7 +30,7 @@ y: Tensor[Batch, L1] = stag.randn(n, 1)
 F.mse_loss(line(x), y.squeeze(-1))  # E: misc
 
 # sin_fit: the layers in the wrong order, 30 hidden units fed to a layer that takes one.
-nn.Sequential(nn.Linear(ONE, HIDDEN), nn.Linear(ONE, HIDDEN), nn.ReLU())  # E: misc
+nn.Sequential(nn.Linear(ONE, HIDDEN), nn.Linear(ONE, HIDDEN), nn.ReLU())  # E[mypy]: misc
 
 # digits_mlp: the 8x8 images fed to the MLP without flattening them to 64 features.
 images: Tensor[Batch, L8, L8] = stag.randn(n, 8, 8)

@@ -2,6 +2,6 @@
 
 from typing import assert_type
 
-x: int = 1
+x: int = len("1")  # pyright narrows `x: int = 1` to Literal[1]
 assert_type(x, int)
 assert_type([x], list[int])

