@@ -2,8 +2,9 @@
 
 A tensor that needs a gradient and was made by a primitive carries a ``Node``:
 the primitive, its input tensors, their arrays and keyword arguments, and the
-result array.  ``backward`` sorts the tensors reachable from the root once,
-then walks them in reverse calling each primitive's vector-Jacobian products.
+result array.  ``backward`` walks the tensors reachable from the root
+newest-first (a heap on their creation numbers), calling each primitive's
+vector-Jacobian products.
 Everything here works on plain ``numpy`` arrays; the typed facade lives in
 ``_tensor.py`` and only calls ``apply`` and ``backward``.
 """
@@ -11,9 +12,9 @@ Everything here works on plain ``numpy`` arrays; the typed facade lives in
 from __future__ import annotations
 
 import contextlib
-import heapq
 import itertools
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
 
 Array: TypeAlias = npt.NDArray[Any]
 
-__all__ = ["Node", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "Node", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad", "unbroadcast",
+]  # fmt: skip
 
 
 class _GradMode:
@@ -95,7 +98,13 @@ class Node:
         self.datas = datas
         self.kwargs = kwargs
         self.ans = ans
-        self.versions = tuple([p._version for p in parents])
+        # one and two inputs spelled out: a comprehension is a function call in Python 3.11
+        if len(parents) == 1:
+            self.versions: tuple[int, ...] = (parents[0]._version,)
+        elif len(parents) == 2:
+            self.versions = (parents[0]._version, parents[1]._version)
+        else:
+            self.versions = tuple([p._version for p in parents])
 
     @property
     def name(self) -> str:
@@ -108,12 +117,12 @@ class Node:
     def free(self) -> None:
         """Drop the inputs and arrays (after backward) so the graph can be collected."""
         self.freed = True
-        self.parents = ()
-        self.datas = ()
-        self.kwargs = {}
+        self.parents = self.datas = ()
+        self.kwargs = _NO_KWARGS
 
 
 _tensor_type: type[AnyTensor]
+_NO_KWARGS: dict[str, Any] = {}  # a freed node's keyword arguments; never written to
 
 # Every tensor gets a creation number.  An op's output is always newer than its
 # inputs, so walking tensors newest-first is a reverse topological order: by the
@@ -133,7 +142,12 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
     This is the per-op hot path: one forward call, one object, and a Node only
     when grad mode is on and some input requires grad.
     """
-    datas = tuple([a._data for a in args])
+    if len(args) == 1:  # spelled out for one and two inputs, as in Node.__init__
+        datas: tuple[Array, ...] = (args[0]._data,)
+    elif len(args) == 2:
+        datas = (args[0]._data, args[1]._data)
+    else:
+        datas = tuple([a._data for a in args])
     try:
         ans = prim.forward(*datas, **kwargs)
     except ValueError as exc:
@@ -145,14 +159,14 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
     out._grad = None
     out._version = 0
     out._seq = next(creation_order)
-    out._node = None
-    out._requires_grad = False
     if _mode.enabled and prim.vjps:
         for a in args:
             if a._requires_grad:
                 out._requires_grad = True
                 out._node = Node(prim, args, datas, kwargs, ans)
-                break
+                return out
+    out._requires_grad = False
+    out._node = None
     return out
 
 
@@ -189,38 +203,70 @@ def backward(
     """
     grads: dict[int, Array] = {id(root): seed}
     pending: list[tuple[int, int, AnyTensor]] = [(-root._seq, id(root), root)]
+    passed_on: set[int] = set()  # ids of arrays a VJP returned unchanged (add passes g twice)
     while pending:
-        t = heapq.heappop(pending)[2]
-        g = grads.pop(id(t))
-        if capture is not None and id(t) in capture:
-            capture[id(t)] = g
+        _, key, t = heappop(pending)
+        g = grads.pop(key)
+        if capture is not None and key in capture:
+            capture[key] = g
         node = t._node
         if node is None:
             if capture is None:
-                # the first gradient is copied: g may be a view shared with other nodes
-                t._grad = np.array(g, t._data.dtype) if t._grad is None else t._grad + g
+                _accumulate(t, g, id(g) in passed_on)
             continue
         if node.freed or t._version:
             _check_versions(t, node)
         prim, datas, kwargs, ans = node.prim, node.datas, node.kwargs, node.ans
-        for i, (p, version) in enumerate(zip(node.parents, node.versions)):
-            if p._version != version:
+        versions = node.versions
+        for i, p in enumerate(node.parents):
+            if p._version != versions[i]:
                 _check_versions(t, node)
             if not p._requires_grad:
                 continue
             if prim.variadic:
                 gp = prim.vjps[0](g, ans, *datas, argnum=i, **kwargs)
-            else:
+            elif kwargs:
                 gp = prim.vjps[i](g, ans, *datas, **kwargs)
+            else:
+                gp = prim.vjps[i](g, ans, *datas)
+            if gp.shape != datas[i].shape:  # a VJP may answer at the broadcast shape
+                gp = unbroadcast(gp, datas[i].shape)
+            elif gp is g:
+                passed_on.add(id(g))
             key = id(p)
             previous = grads.get(key)
             if previous is None:
                 grads[key] = gp
-                heapq.heappush(pending, (-p._seq, key, p))
+                heappush(pending, (-p._seq, key, p))
             else:
                 grads[key] = previous + gp
         if not retain_graph:
             node.free()
+
+
+def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+def _accumulate(leaf: AnyTensor, g: Array, shared: bool) -> None:
+    """Add ``g`` into ``leaf._grad``, keeping ``g`` itself only when nothing else holds it."""
+    if leaf._grad is not None:
+        leaf._grad = leaf._grad + g
+        return
+    dtype = leaf._data.dtype
+    # a view, a read-only array or one passed to several tensors is copied: .grad may be
+    # changed in place later; a fresh array of the right dtype is kept as it is
+    owned = not shared and g.base is None and g.flags.writeable and g.dtype == dtype
+    leaf._grad = g if owned else np.array(g, dtype)
 
 
 def collect(

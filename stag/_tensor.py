@@ -201,12 +201,13 @@ class Tensor(Generic[*Shape]):
 
     # ------------------------------------------------------------ in place
     def _inplace(self, name: str, other: Tensor[*Shape] | Scalar | None) -> Array:
-        if self._requires_grad and _autograd.is_grad_enabled():
+        if self._requires_grad and _autograd._mode.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad; "
                 "wrap optimizer updates in stag.no_grad()"
             )
-        if not self._data.flags.writeable or not self._data.flags.owndata:
+        flags = self._data.flags
+        if not flags.writeable or not flags.owndata:
             self._data = self._data.copy()  # never write through a view of another tensor
         self._version += 1
         if other is None:
@@ -770,13 +771,12 @@ def _reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
 # Constant tensors for Python numbers, by (type, value, dtype).  They are never
 # exposed nor changed, so ``x * 2.0`` in a loop reuses one instead of making one
 # per call; the cache is cleared when it grows (a learning-rate schedule, say).
-_constants: dict[tuple[type, float, np.dtype[Any] | None], Tensor[()]] = {}
+_constants: dict[tuple[type, float, np.dtype[Any]], Tensor[()]] = {}
 
 
 def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
-    key = (type(value), value, dtype)
+    key = (type(value), value, like._data.dtype)
     try:
         return _constants[key]
     except (KeyError, TypeError):
@@ -788,6 +788,7 @@ def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()
         )
     if len(_constants) >= 1024:
         _constants.clear()
+    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
     constant = _constants[key] = Tensor(np.asarray(value, dtype=dtype))
     constant._data.flags.writeable = False
     return constant
@@ -800,10 +801,15 @@ def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None
 
 
 def _binary(prim: Any, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-    if not isinstance(y, Tensor):
-        y = _scalar(y, x, prim.name)
-    _check_dtypes(prim.name, x, y)
-    return apply(prim, x, y)
+    if isinstance(y, Tensor):
+        if x._data.dtype is not y._data.dtype:
+            _check_dtypes(prim.name, x, y)
+        return apply(prim, x, y)
+    try:  # _scalar's cache, looked up inline: the constant is in x's dtype, nothing to check
+        constant = _constants[type(y), y, x._data.dtype]
+    except (KeyError, TypeError):
+        constant = _scalar(y, x, prim.name)
+    return apply(prim, x, constant)
 
 
 _autograd.register_tensor_type(Tensor)

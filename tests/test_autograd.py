@@ -92,6 +92,21 @@ def test_diamond_graph():
     assert x.grad.item() == pytest.approx(3 * (2 * 6.0 + np.exp(6.0) - 1))
 
 
+def test_leaf_grads_never_share_memory():
+    # the engine keeps a fresh VJP result as .grad without copying it; a gradient handed to
+    # two leaves unchanged (add passes g through) or a view must still be copied
+    a, b = stag.ones(3, requires_grad=True), stag.ones(3, requires_grad=True)
+    w = stag.ones(2, 3, requires_grad=True)
+    ((a + b).sum() + (stag.ones(4, 2) @ w).sum() + w.reshape(6).sum()).backward()
+    assert a._grad is not None and b._grad is not None and w._grad is not None
+    assert not np.shares_memory(a._grad, b._grad)
+    with stag.no_grad():
+        grad_a = a.grad
+        assert grad_a is not None
+        grad_a.add_(1.0)
+    assert np.array_equal(b._grad, np.ones(3)) and np.array_equal(w._grad, np.full((2, 3), 5.0))
+
+
 def test_detach_stops_gradient():
     x = _leaf([1.0, 2.0])
     d = x.detach()

@@ -3,8 +3,10 @@
 A primitive is a forward function on numpy arrays and, beside it, one
 vector-Jacobian product per input: ``vjp(g, ans, *inputs, **kwargs)`` returns
 the input's cotangent given the output's cotangent ``g`` and the forward
-result ``ans``.  Composite ops (softmax losses, variance, layers) are written
-from primitives and need no VJP of their own.  Each family lives in its own
+result ``ans``.  A VJP may answer at the broadcast (output) shape: the engine
+sums it down to the input's shape with ``unbroadcast``, the one place that
+undoes broadcasting.  Composite ops (softmax losses, variance, layers) are
+written from primitives and need no VJP of their own.  Each family lives in its own
 module; importing this package registers them all.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from stag._autograd import Array
+from stag._autograd import Array, unbroadcast
 from stag._errors import format_shapes
 
 __all__ = ["PRIMITIVES", "Primitive", "defprim", "unbroadcast"]
@@ -90,19 +92,6 @@ def defprim(
     prim = Primitive(name, forward, vjps, variadic=variadic, error_text=error_text)
     PRIMITIVES[name] = prim
     return prim
-
-
-def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
-    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
-    if g.shape == shape:
-        return g
-    extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
-    return g
 
 
 from stag._ops import elementwise, linalg, movement, nn, reduce

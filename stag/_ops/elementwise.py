@@ -1,7 +1,8 @@
 """Elementwise primitives: arithmetic, unary maths, selection, comparisons.
 
-Binary primitives follow numpy broadcasting; their VJPs undo it with
-``unbroadcast``.  ``g`` is the output cotangent, ``ans`` the forward result.
+Binary primitives follow numpy broadcasting; their VJPs answer at the
+broadcast shape and the engine sums that down to each input's shape
+(``unbroadcast``).  ``g`` is the output cotangent, ``ans`` the forward result.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from typing import Any
 import numpy as np
 
 from stag._autograd import Array
-from stag._ops import defprim, unbroadcast
+from stag._ops import defprim
 
 
 def _pow_exponent_vjp(g: Array, ans: Array, x: Array, y: Array) -> Array:
     # d x**y / dy = x**y log x, defined for x > 0 only; elsewhere the branch is taken as 0
     safe_log = np.log(np.where(x > 0, x, 1))
-    return unbroadcast(np.asarray(g * ans * safe_log), y.shape)
+    return np.asarray(g * ans * safe_log)
 
 
 def _tie_share(x: Array, y: Array) -> Array:
@@ -41,29 +42,29 @@ def _sigmoid(x: Array) -> Array:
 
 # fmt: off
 add = defprim("add", np.add,
-    lambda g, ans, x, y: unbroadcast(g, x.shape),
-    lambda g, ans, x, y: unbroadcast(g, y.shape))
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: g)
 sub = defprim("sub", np.subtract,
-    lambda g, ans, x, y: unbroadcast(g, x.shape),
-    lambda g, ans, x, y: unbroadcast(-g, y.shape))
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: -g)
 mul = defprim("mul", np.multiply,
-    lambda g, ans, x, y: unbroadcast(g * y, x.shape),
-    lambda g, ans, x, y: unbroadcast(g * x, y.shape))
+    lambda g, ans, x, y: g * y,
+    lambda g, ans, x, y: g * x)
 div = defprim("div", np.divide,
-    lambda g, ans, x, y: unbroadcast(g / y, x.shape),
-    lambda g, ans, x, y: unbroadcast(-g * ans / y, y.shape))
+    lambda g, ans, x, y: g / y,
+    lambda g, ans, x, y: -g * ans / y)
 pow = defprim("pow", np.power,
-    lambda g, ans, x, y: unbroadcast(g * y * np.power(x, y - 1), x.shape),
+    lambda g, ans, x, y: g * y * np.power(x, y - 1),
     _pow_exponent_vjp)
 maximum = defprim("maximum", np.maximum,
-    lambda g, ans, x, y: unbroadcast(g * _tie_share(x, y), x.shape),
-    lambda g, ans, x, y: unbroadcast(g * _tie_share(y, x), y.shape))
+    lambda g, ans, x, y: g * _tie_share(x, y),
+    lambda g, ans, x, y: g * _tie_share(y, x))
 minimum = defprim("minimum", np.minimum,
-    lambda g, ans, x, y: unbroadcast(g * _tie_share(y, x), x.shape),
-    lambda g, ans, x, y: unbroadcast(g * _tie_share(x, y), y.shape))
+    lambda g, ans, x, y: g * _tie_share(y, x),
+    lambda g, ans, x, y: g * _tie_share(x, y))
 where = defprim("where", _where,
-    lambda g, ans, x, y, cond: unbroadcast(np.where(cond, g, 0), x.shape),
-    lambda g, ans, x, y, cond: unbroadcast(np.where(cond, 0, g), y.shape))
+    lambda g, ans, x, y, cond: np.where(cond, g, 0),
+    lambda g, ans, x, y, cond: np.where(cond, 0, g))
 
 neg = defprim("neg", np.negative, lambda g, ans, x: -g)
 abs = defprim("abs", np.abs, lambda g, ans, x: g * np.sign(x))

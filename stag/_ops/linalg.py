@@ -26,9 +26,15 @@ def _as_matrices(g: Array, x: Array, y: Array) -> tuple[Array, Array, Array]:
     return g, x, y
 
 
+def _shaped(a: Array, shape: tuple[int, ...]) -> Array:
+    # no reshape when the shape is right already: a fresh array (not a view) can
+    # become a leaf's .grad without a copy
+    return a if a.shape == shape else a.reshape(shape)
+
+
 def _matmul_vjp_x(g: Array, ans: Array, x: Array, y: Array) -> Array:
     g2, x2, y2 = _as_matrices(g, x, y)
-    return unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+    return _shaped(unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape), x.shape)
 
 
 def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
@@ -36,8 +42,8 @@ def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
     if y2.ndim == 2 and x2.ndim > 2:
         # a batch prefix on the left only: fold it into the rows, one BLAS call
         k, n = y2.shape
-        return (x2.reshape(-1, k).T @ g2.reshape(-1, n)).reshape(y.shape)
-    return unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
+        return _shaped(x2.reshape(-1, k).T @ g2.reshape(-1, n), y.shape)
+    return _shaped(unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape), y.shape)
 
 
 def _matmul_error(datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:

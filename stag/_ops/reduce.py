@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,9 @@ from stag._autograd import Array
 from stag._ops import defprim
 
 Axis = int | tuple[int, ...] | None
+# np.sum and np.max without their Python wrappers (typed Any: the stubs want a Literal keepdims)
+_add_reduce: Any = np.add.reduce
+_max_reduce: Any = np.maximum.reduce
 
 
 def _expand(g: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Array:
@@ -23,9 +27,9 @@ def _expand(g: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Arr
 
 def _count(shape: tuple[int, ...], axis: Axis) -> int:
     if axis is None:
-        return int(np.prod(shape))
+        return math.prod(shape)
     axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([shape[a] for a in axes]))
+    return math.prod([shape[a] for a in axes])
 
 
 def _sum_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
@@ -33,7 +37,10 @@ def _sum_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Arra
 
 
 def _mean(x: Array, *, axis: Axis, keepdims: bool) -> Array:
-    return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+    if x.dtype.char not in "fd":  # integers average in float64, float16 in float32: numpy's rules
+        return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+    # what np.mean computes for float32 / float64, without its Python-level wrapper
+    return _add_reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)  # type: ignore[no-any-return]  # an array or a numpy scalar
 
 
 def _mean_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
@@ -48,10 +55,15 @@ def _extremum_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) ->
     return np.asarray(_expand(g, x.shape, axis, keepdims) * share)
 
 
+def _finite_max(x: Array, axis: int) -> Array:
+    """The max along ``axis`` (kept), 0 where it is not finite: the shift that keeps exp finite."""
+    m = _max_reduce(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
+
+
 def _logsumexp(x: Array, *, axis: int, keepdims: bool) -> Array:
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    m = _finite_max(x, axis)
+    out = np.log(_add_reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     return np.asarray(out if keepdims else np.squeeze(out, axis=axis))
 
 
@@ -61,15 +73,17 @@ def _logsumexp_vjp(g: Array, ans: Array, x: Array, axis: int, keepdims: bool) ->
 
 
 def _log_softmax(x: Array, *, axis: int) -> Array:
-    return np.asarray(x - _logsumexp(x, axis=axis, keepdims=True))
+    shifted = x - _finite_max(x, axis)
+    return np.asarray(shifted - np.log(_add_reduce(np.exp(shifted), axis=axis, keepdims=True)))
 
 
 def _softmax(x: Array, *, axis: int) -> Array:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return np.asarray(e / np.sum(e, axis=axis, keepdims=True))
+    e = np.exp(x - _max_reduce(x, axis=axis, keepdims=True))
+    return np.asarray(e / _add_reduce(e, axis=axis, keepdims=True))
 
 
 def _reducer(fn: Any) -> Any:
+    # fn is a ufunc's reduce (what np.sum / np.max call, minus their Python wrappers) or argmax
     def forward(x: Array, *, axis: Axis, keepdims: bool) -> Array:
         return np.asarray(fn(x, axis=axis, keepdims=keepdims))
 
@@ -77,15 +91,15 @@ def _reducer(fn: Any) -> Any:
 
 
 # fmt: off
-sum = defprim("sum", _reducer(np.sum), _sum_vjp)
+sum = defprim("sum", _reducer(_add_reduce), _sum_vjp)
 mean = defprim("mean", _mean, _mean_vjp)
-max = defprim("max", _reducer(np.max), _extremum_vjp)
-min = defprim("min", _reducer(np.min), _extremum_vjp)
+max = defprim("max", _reducer(_max_reduce), _extremum_vjp)
+min = defprim("min", _reducer(np.minimum.reduce), _extremum_vjp)
 logsumexp = defprim("logsumexp", _logsumexp, _logsumexp_vjp)
 softmax = defprim("softmax", _softmax,
-    lambda g, ans, x, axis: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)))
+    lambda g, ans, x, axis: ans * (g - _add_reduce(g * ans, axis=axis, keepdims=True)))
 log_softmax = defprim("log_softmax", _log_softmax,
-    lambda g, ans, x, axis: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
+    lambda g, ans, x, axis: g - np.exp(ans) * _add_reduce(g, axis=axis, keepdims=True))
 
 argmax = defprim("argmax", _reducer(np.argmax))
 argmin = defprim("argmin", _reducer(np.argmin))

@@ -1,0 +1,1 @@
+"""stag's benchmark suite: ``python -m bench`` (see ``bench/run.py``)."""
