@@ -20,8 +20,8 @@ from stag._ops import movement
 from stag._tensor import Scalar, Tensor, _binary, _check_dtypes, _scalar
 
 __all__ = [
-    "abs", "concat", "exp", "log", "matmul", "maximum", "minimum", "relu", "sigmoid",
-    "sqrt", "stack", "tanh", "where",
+    "abs", "concat", "cos", "exp", "log", "matmul", "maximum", "minimum", "relu", "sigmoid",
+    "sin", "sqrt", "stack", "tanh", "where",
 ]  # fmt: skip
 
 S = TypeVarTuple("S")
@@ -54,6 +54,16 @@ def sqrt(x: Tensor[*S]) -> Tensor[*S]:
 def tanh(x: Tensor[*S]) -> Tensor[*S]:
     """Hyperbolic tangent elementwise."""
     return x.tanh()
+
+
+def sin(x: Tensor[*S]) -> Tensor[*S]:
+    """Sine elementwise (radians)."""
+    return x.sin()
+
+
+def cos(x: Tensor[*S]) -> Tensor[*S]:
+    """Cosine elementwise (radians)."""
+    return x.cos()
 
 
 def sigmoid(x: Tensor[*S]) -> Tensor[*S]:

@@ -394,6 +394,12 @@ class Tensor(Generic[*Shape]):
     def tanh(self) -> Tensor[*Shape]:
         return apply(E.tanh, self)
 
+    def sin(self) -> Tensor[*Shape]:
+        return apply(E.sin, self)
+
+    def cos(self) -> Tensor[*Shape]:
+        return apply(E.cos, self)
+
     def sigmoid(self) -> Tensor[*Shape]:
         return apply(E.sigmoid, self)
 

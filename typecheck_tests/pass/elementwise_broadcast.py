@@ -65,3 +65,7 @@ row: Tensor[L1, L3] = x.mean(axis=0, keepdims=True)
 assert_type(x - row, Tensor[Batch, L3])
 assert_type(row * x, Tensor[Batch, L3])
 assert_type(x - x.mean(axis=0, keepdims=True), Tensor[Batch, L3])
+
+# Trigonometry keeps the shape.
+assert_type(x.sin(), Tensor[Batch, L3])
+assert_type(stag.cos(x), Tensor[Batch, L3])
