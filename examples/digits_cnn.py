@@ -47,11 +47,7 @@ from pathlib import Path
 from typing import Literal, NewType, TypeVar
 
 import numpy as np
-import numpy.typing as npt
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from _digits import IntArray, confusion_matrix, plot, split_digits
 from tqdm import tqdm
 
 import stag
@@ -80,7 +76,6 @@ C64: L64 = 64
 FEATURES: Features = 256
 CLASSES: Classes = 10
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,12 +90,8 @@ class Digits:
 
 def load_data(seed: int) -> Digits:
     """scikit-learn's digits, split 80/20 into train and test, stratified by label."""
-    bunch = load_digits()
-    pixels = np.asarray(bunch.images, dtype=np.float32)[:, None] / 16.0  # 0..16 -> [0, 1]
-    labels = np.asarray(bunch.target, dtype=np.int64)
-    split = train_test_split(pixels, labels, test_size=0.2, stratify=labels, random_state=seed)
-    x_tr, x_te = np.asarray(split[0], np.float32), np.asarray(split[1], np.float32)
-    y_tr, y_te = np.asarray(split[2], np.int64), np.asarray(split[3], np.int64)
+    x_tr, y_tr, x_te, y_te = split_digits(seed)
+    x_tr, x_te = x_tr[:, None], x_te[:, None]
     n_train, n_test = Train(len(x_tr)), Test(len(x_te))
     return Digits(
         x_train=stag.tensor(x_tr).assert_shape(n_train, 1, 8, 8),
@@ -197,35 +188,6 @@ def train(
                 f"train accuracy {train_acc:7.2%}  test accuracy {test_acc:7.2%}"
             )
     return losses
-
-
-def confusion_matrix(true: IntArray, predicted: IntArray) -> IntArray:
-    """``m[i, j]``: how many images of digit ``i`` were classified as ``j``."""
-    m = np.zeros((CLASSES, CLASSES), dtype=np.int64)
-    np.add.at(m, (true, predicted), 1)
-    return m
-
-
-def plot(path: Path, losses: list[float], confusion: IntArray, title: str) -> None:
-    """The loss per epoch (left) and the test set's confusion matrix (right), as a PNG."""
-    fig = Figure(figsize=(11, 4.5), layout="tight")  # no pyplot: rendered by Agg, no GUI
-    left, right = fig.subplots(1, 2)
-    left.plot(np.arange(1, len(losses) + 1), losses, marker=".")
-    left.set_xlabel("epoch")
-    left.xaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_ylabel("mean cross-entropy")
-    left.set_title(f"{title}: training loss")
-    right.imshow(confusion, cmap="Blues")
-    for (i, j), count in np.ndenumerate(confusion):
-        if count:
-            colour = "white" if count > confusion.max() / 2 else "black"
-            right.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
-    right.set_xticks(range(CLASSES))
-    right.set_yticks(range(CLASSES))
-    right.set_xlabel("predicted digit")
-    right.set_ylabel("true digit")
-    right.set_title("test set confusion matrix")
-    fig.savefig(path, dpi=100)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -281,6 +281,3 @@ def collect(
         g = capture[id(w)]
         results.append(np.zeros_like(w._data) if g is None else g)
     return results
-
-
-Vjp: TypeAlias = Callable[..., Array]

@@ -59,10 +59,12 @@ def _float_dtype(dtype: DType | None) -> np.dtype[Any]:
 
 
 def _shape(op: str, dims: Sequence[object]) -> tuple[int, ...]:
+    sizes: list[int] = []
     for d in dims:
         if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
             raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}")
-    return tuple(int(d) for d in dims)  # type: ignore[call-overload]  # checked ints above
+        sizes.append(int(d))
+    return tuple(sizes)
 
 
 def _leaf(data: npt.NDArray[Any], requires_grad: bool) -> Tensor[*AnyShape]:

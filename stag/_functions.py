@@ -15,8 +15,8 @@ from typing_extensions import TypeVarTuple
 from stag._autograd import apply
 from stag._dims import L1, AnyShape, Dyn
 from stag._errors import ShapeError
+from stag._ops import Primitive, movement
 from stag._ops import elementwise as E
-from stag._ops import movement
 from stag._tensor import Scalar, Tensor, _binary, _check_dtypes, _scalar
 
 __all__ = [
@@ -102,10 +102,12 @@ def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> T
     """``x`` where ``cond`` is true, else ``y`` (cond is a bool tensor)."""
     if cond._data.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool tensor, got {cond._data.dtype}")
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+    if isinstance(x, Tensor):
+        x_, y_ = x, y if isinstance(y, Tensor) else _scalar(y, x, "where")
+    elif isinstance(y, Tensor):
+        x_, y_ = _scalar(x, y, "where"), y
+    else:
         raise TypeError("where: at least one of x and y must be a Tensor")
-    x_ = x if isinstance(x, Tensor) else _scalar(x, y)  # type: ignore[arg-type]  # y is a Tensor here
-    y_ = y if isinstance(y, Tensor) else _scalar(y, x_)
     _check_dtypes("where", x_, y_)
     try:
         np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
@@ -168,7 +170,7 @@ def stack(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnySha
 
 
 def _join(
-    name: str, prim: object, tensors: Sequence[Tensor[*AnyShape]], axis: int
+    name: str, prim: Primitive, tensors: Sequence[Tensor[*AnyShape]], axis: int
 ) -> Tensor[*AnyShape]:
     if not tensors:
         raise ShapeError(f"{name}: expected at least one tensor, got none")
@@ -176,4 +178,4 @@ def _join(
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: expected Tensors, got {type(t).__name__}")
         _check_dtypes(name, tensors[0], t)
-    return apply(prim, *tensors, axis=axis)  # type: ignore[arg-type]  # prim is a Primitive
+    return apply(prim, *tensors, axis=axis)

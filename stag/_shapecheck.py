@@ -460,8 +460,12 @@ class _Checker(typing.Generic[R]):
                 for i, (item, element) in enumerate(zip(spec.items, value)):
                     if item is not None:
                         self._check(item, element, memo, site.item(i))
-        elif isinstance(value, spec.kind) and not isinstance(value, (str, bytes)):
-            for i, element in enumerate(typing.cast(Sequence[object], value)):
+        elif (
+            isinstance(value, spec.kind)
+            and isinstance(value, Sequence)
+            and not isinstance(value, (str, bytes))
+        ):
+            for i, element in enumerate(value):
                 self._check(spec.item, element, memo, site.item(i))
 
     def _check_union(self, spec: _UnionSpec, value: object, memo: _Memo, site: _Site) -> None:

@@ -66,18 +66,15 @@ def _decorator_name(node: ast.expr) -> str:
 
 
 class _Loader(SourceFileLoader):
-    def source_to_code(  # type: ignore[override]  # typeshed's signature differs by version
-        self, data: bytes, path: str, *, _optimize: int = -1
-    ) -> CodeType:
-        from importlib.util import decode_source
-
-        tree = ast.parse(decode_source(data), filename=path)
-        tree = ast.fix_missing_locations(_Instrument().visit(tree))
-        return compile(tree, path, "exec", dont_inherit=True, optimize=_optimize)
+    """Loads a module's source with every annotated function decorated by ``shapecheck``."""
 
     def get_code(self, fullname: str) -> CodeType:
+        from importlib.util import decode_source
+
         path = self.get_filename(fullname)
-        return self.source_to_code(self.get_data(path), path)
+        tree = ast.parse(decode_source(self.get_data(path)), filename=path)
+        tree = ast.fix_missing_locations(_Instrument().visit(tree))
+        return compile(tree, path, "exec", dont_inherit=True)
 
 
 class _Finder:

@@ -23,8 +23,8 @@ from stag import _autograd
 from stag._autograd import Array, Node, apply
 from stag._dims import L1, AnyShape, Dyn
 from stag._errors import DTypeError, ShapeError
+from stag._ops import Primitive, linalg, movement
 from stag._ops import elementwise as E
-from stag._ops import linalg, movement
 from stag._ops import reduce as R
 
 __all__ = ["Tensor"]
@@ -141,7 +141,8 @@ class Tensor(Generic[*Shape]):
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise ShapeError(f"item: expected a tensor with one element, got shape {self.shape}")
-        return self._data.item()  # type: ignore[no-any-return]  # a Python scalar
+        value: float = self._data.item()  # a Python int or float
+        return value
 
     def __float__(self) -> float:
         return float(self.item())
@@ -197,7 +198,8 @@ class Tensor(Generic[*Shape]):
         """
         if self._data.shape != dims:
             raise ShapeError(f"assert_shape: expected shape {dims}, got {self.shape}")
-        return self  # type: ignore[return-value]  # the run-time check is the proof
+        checked: Tensor[*AnyShape] = self  # the run-time check above is the proof
+        return checked
 
     # ------------------------------------------------------------ in place
     def _inplace(self, name: str, other: Tensor[*Shape] | Scalar | None) -> Array:
@@ -556,7 +558,7 @@ class Tensor(Generic[*Shape]):
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
         centered = self - apply(R.mean, self, axis=axis, keepdims=True)
         squares = apply(R.sum, centered * centered, axis=axis, keepdims=keepdims)
-        count = _reduced_count(self._data.shape, axis)
+        count = R.count(self._data.shape, axis)
         return squares / float(count - ddof)
 
     @overload
@@ -767,13 +769,6 @@ class Tensor(Generic[*Shape]):
         return apply(movement.take, self, indices=ids)
 
 
-def _reduced_count(shape: tuple[int, ...], axis: Axis) -> int:
-    if axis is None:
-        return int(np.prod(shape))
-    axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([shape[a] for a in axes]))
-
-
 # Constant tensors for Python numbers, by (type, value, dtype).  They are never
 # exposed nor changed, so ``x * 2.0`` in a loop reuses one instead of making one
 # per call; the cache is cleared when it grows (a learning-rate schedule, say).
@@ -782,11 +777,14 @@ _constants: dict[tuple[type, float, np.dtype[Any]], Tensor[()]] = {}
 
 def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    key = (type(value), value, like._data.dtype)
     try:
-        return _constants[key]
+        return _constants[type(value), value, like._data.dtype]
     except (KeyError, TypeError):
-        pass
+        return _new_constant(value, like, op)
+
+
+def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
+    """Make (and cache) the constant ``_scalar`` did not find."""
     if not isinstance(value, (int, float, np.number)):
         raise TypeError(
             f"{op}: expected a Tensor or a Python number, got {type(value).__name__}; "
@@ -795,8 +793,9 @@ def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()
     if len(_constants) >= 1024:
         _constants.clear()
     dtype = like._data.dtype if like._data.dtype.kind == "f" else None
-    constant = _constants[key] = Tensor(np.asarray(value, dtype=dtype))
+    constant: Tensor[()] = Tensor(np.asarray(value, dtype=dtype))
     constant._data.flags.writeable = False
+    _constants[type(value), value, like._data.dtype] = constant
     return constant
 
 
@@ -806,15 +805,17 @@ def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None
         raise DTypeError(f"{name}: dtypes {dx} and {dy} differ; convert one of them first")
 
 
-def _binary(prim: Any, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+def _binary(
+    prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
+) -> Tensor[*AnyShape]:
     if isinstance(y, Tensor):
         if x._data.dtype is not y._data.dtype:
             _check_dtypes(prim.name, x, y)
         return apply(prim, x, y)
-    try:  # _scalar's cache, looked up inline: the constant is in x's dtype, nothing to check
+    try:  # _scalar inlined (the per-op path): the constant is in x's dtype, nothing to check
         constant = _constants[type(y), y, x._data.dtype]
     except (KeyError, TypeError):
-        constant = _scalar(y, x, prim.name)
+        constant = _new_constant(y, x, prim.name)
     return apply(prim, x, constant)
 
 

@@ -207,7 +207,11 @@ def run_pyright(executable: str, targets: Sequence[Path], workdir: Path) -> list
     config = workdir / "pyrightconfig.json"
     config.write_text(
         json.dumps(
-            {"typeCheckingMode": "standard", "pythonVersion": "3.11", "extraPaths": [str(ROOT)]}
+            {
+                "typeCheckingMode": "standard",
+                "pythonVersion": "3.11",
+                "extraPaths": [str(ROOT), str(ROOT / "examples")],
+            }
         )
     )
     command = [executable, "--project", str(config), "--pythonpath", sys.executable]

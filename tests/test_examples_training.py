@@ -10,7 +10,6 @@ the accuracies the examples promise.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -20,12 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import _examples
 import numpy as np
 import pytest
+from _examples import EXAMPLES
 
 import stag
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXTRAS = {
     "linear_regression": (),
@@ -47,14 +47,9 @@ def needs_extras(name: str) -> None:
 
 
 def load_example(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Import ``examples/<name>.py`` (not a package) from its path, for this test only."""
+    """Import ``examples/<name>.py`` for this test, skipping it without the extras it needs."""
     needs_extras(name)
-    spec = importlib.util.spec_from_file_location(f"examples.{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return _examples.load_example(name, monkeypatch)
 
 
 @pytest.fixture

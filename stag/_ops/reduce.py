@@ -25,7 +25,8 @@ def _expand(g: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Arr
     return g
 
 
-def _count(shape: tuple[int, ...], axis: Axis) -> int:
+def count(shape: tuple[int, ...], axis: Axis) -> int:
+    """How many elements a reduction over ``axis`` of ``shape`` combines into one."""
     if axis is None:
         return math.prod(shape)
     axes = (axis,) if isinstance(axis, int) else axis
@@ -40,11 +41,12 @@ def _mean(x: Array, *, axis: Axis, keepdims: bool) -> Array:
     if x.dtype.char not in "fd":  # integers average in float64, float16 in float32: numpy's rules
         return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
     # what np.mean computes for float32 / float64, without its Python-level wrapper
-    return _add_reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)  # type: ignore[no-any-return]  # an array or a numpy scalar
+    total: Array = _add_reduce(x, axis=axis, keepdims=keepdims)
+    return total / count(x.shape, axis)
 
 
 def _mean_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
-    g = _expand(g, x.shape, axis, keepdims) / _count(x.shape, axis)
+    g = _expand(g, x.shape, axis, keepdims) / count(x.shape, axis)
     return np.broadcast_to(g, x.shape)
 
 

@@ -6,12 +6,13 @@ loses a type shows up here as a missing error.
 
 from typing import Literal, NewType
 
+from digits_cnn import CNN, L4, L32, L64
+from digits_mlp import MLP
+from linear_regression import ONE
+from sin_fit import HIDDEN
+
 import stag
 import stag.nn.functional as F
-from examples.digits_cnn import CNN, L4, L32, L64
-from examples.digits_mlp import MLP
-from examples.linear_regression import ONE
-from examples.sin_fit import HIDDEN
 from stag import L1, Tensor, nn
 from stag.nn import Conv2d
 

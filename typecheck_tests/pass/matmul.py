@@ -47,7 +47,6 @@ assert_type(dot_left @ dot_left, Tensor[()])
 assert_type(stag.matmul(dot_left, dot_left), Tensor[()])
 
 
-
 # Generic code: a batch prefix that may be empty, a matrix or a vector on the right.
 B = TypeVarTuple("B")
 I = TypeVar("I")

@@ -1,0 +1,65 @@
+"""What the two digits examples share: the data split, the confusion matrix, the plot.
+
+Not an example of its own: ``digits_mlp.py`` and ``digits_cnn.py`` import it
+(run as scripts, their folder is on ``sys.path``; mypy finds it through
+``mypy_path = examples``).  Needs the examples extra.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+CLASSES = 10
+
+
+def split_digits(seed: int) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    """scikit-learn's 1,797 digits as 8x8 images in [0, 1] and labels, split 80/20.
+
+    **Returns:** ``(train images, train labels, test images, test labels)``; the split
+    is stratified by label and seeded.
+    """
+    bunch = load_digits()
+    images = np.asarray(bunch.images, dtype=np.float32) / 16.0  # the raw values are 0..16
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    split = train_test_split(images, labels, test_size=0.2, stratify=labels, random_state=seed)
+    x_train, x_test = np.asarray(split[0], np.float32), np.asarray(split[1], np.float32)
+    y_train, y_test = np.asarray(split[2], np.int64), np.asarray(split[3], np.int64)
+    return x_train, y_train, x_test, y_test
+
+
+def confusion_matrix(true: IntArray, predicted: IntArray) -> IntArray:
+    """``m[i, j]``: how many images of digit ``i`` were classified as ``j``."""
+    m = np.zeros((CLASSES, CLASSES), dtype=np.int64)
+    np.add.at(m, (true, predicted), 1)
+    return m
+
+
+def plot(path: Path, losses: list[float], confusion: IntArray, title: str) -> None:
+    """The loss per epoch (left) and the test set's confusion matrix (right), as a PNG."""
+    fig = Figure(figsize=(11, 4.5), layout="tight")  # no pyplot: rendered by Agg, no GUI
+    left, right = fig.subplots(1, 2)
+    left.plot(np.arange(1, len(losses) + 1), losses, marker=".")
+    left.set_xlabel("epoch")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_ylabel("mean cross-entropy")
+    left.set_title(f"{title}: training loss")
+    right.imshow(confusion, cmap="Blues")
+    for (i, j), count in np.ndenumerate(confusion):
+        if count:
+            colour = "white" if count > confusion.max() / 2 else "black"
+            right.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
+    right.set_xticks(range(CLASSES))
+    right.set_yticks(range(CLASSES))
+    right.set_xlabel("predicted digit")
+    right.set_ylabel("true digit")
+    right.set_title("test set confusion matrix")
+    fig.savefig(path, dpi=100)
