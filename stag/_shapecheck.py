@@ -354,6 +354,12 @@ class _Checker(typing.Generic[R]):
         self.params: list[tuple[int, str, _Spec, _Site]] = []
         self.star_args: tuple[int, _Spec, _Site] | None = None
         self.star_kwargs: tuple[_Spec, _Site] | None = None
+        # every named parameter: a keyword argument with one of these names is not in **kwargs
+        self.named = frozenset(
+            name
+            for name, param in signature.parameters.items()
+            if param.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        )
         self.counts: dict[str, int] = {}
         self.specs: dict[str, _Spec | None] = {}
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -416,9 +422,8 @@ class _Checker(typing.Generic[R]):
                 self._check(spec, args[i], memo, site.item(i - start))
         if self.star_kwargs is not None:
             spec, site = self.star_kwargs
-            names = {name for _, name, _, _ in self.params}
             for key, value in kwargs.items():
-                if key not in names:
+                if key not in self.named:
                     self._check(spec, value, memo, site.item(key))
         result = self.inner(*args, **kwargs)
         ret = self.ret
