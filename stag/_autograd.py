@@ -1,10 +1,10 @@
 """The reverse-mode engine: recording, backward, grad mode.
 
-A tensor that needs a gradient and was made by a primitive carries a ``Node``:
-the primitive, its input tensors, their arrays and keyword arguments, and the
-result array.  ``backward`` walks the tensors reachable from the root
-newest-first (a heap on their creation numbers), calling each primitive's
-vector-Jacobian products.
+A tensor that needs a gradient and was made by a primitive carries a record of
+how (``Record``): the primitive, its input tensors, their arrays, keyword
+arguments and version counters.  ``backward`` walks the tensors reachable from
+the root newest-first (a heap on their creation numbers), calling each
+primitive's vector-Jacobian products.
 Everything here works on plain ``numpy`` arrays; the typed facade lives in
 ``_tensor.py`` and only calls ``apply`` and ``backward``.
 """
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 Array: TypeAlias = npt.NDArray[Any]
 
 __all__ = [
-    "Node", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad", "unbroadcast",
+    "Node", "Record", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad", "unbroadcast",
 ]  # fmt: skip
 
 
@@ -73,56 +73,41 @@ class enable_grad(no_grad):
     _enabled = True
 
 
-class Node:
-    """How a tensor was computed: one primitive applied to some inputs.
+# How a tensor was computed, kept on the tensor itself (``_node``): the primitive, its
+# input tensors, their arrays, its keyword arguments, and each input's in-place version
+# counter at record time (backward refuses to run if an input changed since).  A plain
+# tuple: it is built on every recorded op, and a tuple is the cheapest object Python
+# makes (a Node class here cost a tenth of a small op's time).  Backward frees it,
+# unless retain_graph, by putting the primitive's ``freed`` record (no inputs, no
+# arrays) in its place; every primitive has at least one input, so no inputs means
+# "freed".
+Record: TypeAlias = tuple[
+    "Primitive", tuple["AnyTensor", ...], tuple[Array, ...], dict[str, Any], tuple[int, ...]
+]
 
-    ``versions`` holds each input's in-place version counter at record time;
-    backward refuses to run if an input was changed in place since.
-    After backward (without ``retain_graph``) the node is freed: it drops its
-    inputs and arrays so the graph can be collected.
+
+class Node:
+    """A read-only view of how a tensor was computed (``tensor.grad_fn``).
+
+    ``name`` is the primitive's name, ``parents`` its input tensors (empty once
+    backward has freed the graph).
     """
 
-    __slots__ = ("ans", "datas", "freed", "kwargs", "parents", "prim", "versions")
+    __slots__ = ("name", "parents")
 
-    def __init__(
-        self,
-        prim: Primitive,
-        parents: tuple[AnyTensor, ...],
-        datas: tuple[Array, ...],
-        kwargs: dict[str, Any],
-        ans: Array,
-    ) -> None:
-        self.prim = prim
-        self.freed = False
-        self.parents = parents
-        self.datas = datas
-        self.kwargs = kwargs
-        self.ans = ans
-        # one and two inputs spelled out: a comprehension is a function call in Python 3.11
-        if len(parents) == 1:
-            self.versions: tuple[int, ...] = (parents[0]._version,)
-        elif len(parents) == 2:
-            self.versions = (parents[0]._version, parents[1]._version)
-        else:
-            self.versions = tuple([p._version for p in parents])
+    def __init__(self, record: Record) -> None:
+        self.name: str = record[0].name
+        self.parents: tuple[AnyTensor, ...] = record[1]
 
     @property
-    def name(self) -> str:
-        """The primitive's name, e.g. ``"matmul"``."""
-        return self.prim.name
+    def freed(self) -> bool:
+        return not self.parents
 
     def __repr__(self) -> str:
         return f"<{self.name}{' (freed)' if self.freed else ''}>"
 
-    def free(self) -> None:
-        """Drop the inputs and arrays (after backward) so the graph can be collected."""
-        self.freed = True
-        self.parents = self.datas = ()
-        self.kwargs = _NO_KWARGS
-
 
 _tensor_type: type[AnyTensor]
-_NO_KWARGS: dict[str, Any] = {}  # a freed node's keyword arguments; never written to
 
 # Every tensor gets a creation number.  An op's output is always newer than its
 # inputs, so walking tensors newest-first is a reverse topological order: by the
@@ -139,17 +124,18 @@ def register_tensor_type(cls: type[AnyTensor]) -> None:
 def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
     """Run ``prim`` forward on the tensors' arrays and record it if needed.
 
-    This is the per-op hot path: one forward call, one object, and a Node only
-    when grad mode is on and some input requires grad.
+    This is the per-op hot path: one forward call, one tensor, and a record only
+    when grad mode is on and some input requires grad.  One and two inputs are
+    spelled out: a comprehension is a function call in Python 3.11.
     """
-    if len(args) == 1:  # spelled out for one and two inputs, as in Node.__init__
+    if len(args) == 1:
         datas: tuple[Array, ...] = (args[0]._data,)
     elif len(args) == 2:
         datas = (args[0]._data, args[1]._data)
     else:
         datas = tuple([a._data for a in args])
     try:
-        ans = prim.forward(*datas, **kwargs)
+        ans = prim.forward(*datas, **kwargs) if kwargs else prim.forward(*datas)
     except ValueError as exc:
         raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
     if type(ans) is not np.ndarray:
@@ -162,27 +148,62 @@ def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
     if _mode.enabled and prim.vjps:
         for a in args:
             if a._requires_grad:
+                if len(args) == 1:
+                    versions: tuple[int, ...] = (args[0]._version,)
+                elif len(args) == 2:
+                    versions = (args[0]._version, args[1]._version)
+                else:
+                    versions = tuple([a._version for a in args])
                 out._requires_grad = True
-                out._node = Node(prim, args, datas, kwargs, ans)
+                out._node = (prim, args, datas, kwargs, versions)
                 return out
     out._requires_grad = False
     out._node = None
     return out
 
 
-def _check_versions(t: AnyTensor, node: Node) -> None:
-    """Raise if ``node``'s graph was freed or an input it saved was changed in place."""
-    if node.freed:
+def apply2(prim: Primitive, x: AnyTensor, y: AnyTensor) -> AnyTensor:
+    """``apply(prim, x, y)`` for a two-input primitive without keyword arguments.
+
+    The path of the arithmetic operators and ``@``, written out without the
+    ``*args``/``**kwargs`` packing that costs ``apply`` a tenth of a small op's time.
+    """
+    xd, yd = x._data, y._data
+    try:
+        ans = prim.forward(xd, yd)
+    except ValueError as exc:
+        raise ShapeError(prim.describe_error((xd, yd), {}, exc)) from None
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
+    out = _tensor_type.__new__(_tensor_type)
+    out._data = ans
+    out._grad = None
+    out._version = 0
+    out._seq = next(creation_order)
+    if _mode.enabled and (x._requires_grad or y._requires_grad) and prim.vjps:
+        out._requires_grad = True
+        out._node = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
+    else:
+        out._requires_grad = False
+        out._node = None
+    return out
+
+
+_NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
+
+
+def _check_versions(t: AnyTensor, record: Record) -> None:
+    """Raise if ``record``'s graph was freed or an input it saved was changed in place."""
+    _prim, parents, _datas, _kwargs, versions = record
+    if not parents:
         raise RuntimeError(
             "backward through a graph that was already freed: a tensor on this path was "
             "used by an earlier backward(); pass retain_graph=True to the first backward "
             "to run it again"
         )
-    if t._version != 0 or any(
-        p._version != v for p, v in zip(node.parents, node.versions, strict=True)
-    ):
+    if t._version != 0 or any(p._version != v for p, v in zip(parents, versions, strict=True)):
         raise RuntimeError(
-            f"a tensor needed by '{node.prim.name}' for its gradient was modified in place "
+            f"a tensor needed by '{record[0].name}' for its gradient was modified in place "
             "after it was used; compute the gradient before changing it, or use a copy"
         )
 
@@ -201,47 +222,47 @@ def backward(
     the gradients of those tensors are stored there instead and no ``.grad``
     is touched: the functional API's path.
     """
-    grads: dict[int, Array] = {id(root): seed}
-    pending: list[tuple[int, int, AnyTensor]] = [(-root._seq, id(root), root)]
+    # keyed by the tensors themselves: their hash is object identity (see Tensor.__hash__)
+    grads: dict[AnyTensor, Array] = {root: seed}
+    pending: list[tuple[int, AnyTensor]] = [(-root._seq, root)]
     passed_on: set[int] = set()  # ids of arrays a VJP returned unchanged (add passes g twice)
     while pending:
-        _, key, t = heappop(pending)
-        g = grads.pop(key)
-        if capture is not None and key in capture:
-            capture[key] = g
-        node = t._node
-        if node is None:
+        t = heappop(pending)[1]
+        g = grads.pop(t)
+        if capture is not None and id(t) in capture:
+            capture[id(t)] = g
+        record = t._node
+        if record is None:
             if capture is None:
                 _accumulate(t, g, id(g) in passed_on)
             continue
-        if node.freed or t._version:
-            _check_versions(t, node)
-        prim, datas, kwargs, ans = node.prim, node.datas, node.kwargs, node.ans
-        versions = node.versions
-        for i, p in enumerate(node.parents):
+        prim, parents, datas, kwargs, versions = record
+        if not parents or t._version:
+            _check_versions(t, record)
+        vjps = prim.vjps
+        for i, p in enumerate(parents):
             if p._version != versions[i]:
-                _check_versions(t, node)
+                _check_versions(t, record)
             if not p._requires_grad:
                 continue
             if prim.variadic:
-                gp = prim.vjps[0](g, ans, *datas, argnum=i, **kwargs)
+                gp = vjps[0](g, t._data, *datas, argnum=i, **kwargs)
             elif kwargs:
-                gp = prim.vjps[i](g, ans, *datas, **kwargs)
+                gp = vjps[i](g, t._data, *datas, **kwargs)
             else:
-                gp = prim.vjps[i](g, ans, *datas)
+                gp = vjps[i](g, t._data, *datas)
             if gp.shape != datas[i].shape:  # a VJP may answer at the broadcast shape
                 gp = unbroadcast(gp, datas[i].shape)
             elif gp is g:
                 passed_on.add(id(g))
-            key = id(p)
-            previous = grads.get(key)
+            previous = grads.get(p)
             if previous is None:
-                grads[key] = gp
-                heappush(pending, (-p._seq, key, p))
+                grads[p] = gp
+                heappush(pending, (-p._seq, p))
             else:
-                grads[key] = previous + gp
+                grads[p] = previous + gp
         if not retain_graph:
-            node.free()
+            t._node = prim.freed
 
 
 def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from typing_extensions import TypeVarTuple
 
 from stag import _autograd
-from stag._autograd import Array, Node, apply
+from stag._autograd import Array, Node, Record, apply, apply2
 from stag._dims import L1, AnyShape, Dyn
 from stag._errors import DTypeError, ShapeError
 from stag._ops import Primitive, linalg, movement
@@ -56,7 +56,7 @@ class Tensor(Generic[*Shape]):
     _data: Array
     _grad: Array | None
     _requires_grad: bool
-    _node: Node | None
+    _node: Record | None
     _version: int
     _seq: int
 
@@ -115,7 +115,8 @@ class Tensor(Generic[*Shape]):
     @property
     def grad_fn(self) -> Node | None:
         """The node that made this tensor (``.name`` is the primitive), None for leaves."""
-        return self._node
+        record = self._node
+        return None if record is None else Node(record)
 
     @property
     def is_leaf(self) -> bool:
@@ -170,7 +171,7 @@ class Tensor(Generic[*Shape]):
         body = np.array2string(
             self._data, precision=4, threshold=20, separator=", ", prefix="tensor("
         )
-        extra = f", grad_fn={self._node!r}" if self._node is not None else ""
+        extra = f", grad_fn={self.grad_fn!r}" if self._node is not None else ""
         if self._requires_grad and self._node is None:
             extra = ", requires_grad=True"
         return f"tensor({body}, shape={self.shape}, dtype={self._data.dtype}{extra})"
@@ -431,7 +432,7 @@ class Tensor(Generic[*Shape]):
         if not isinstance(other, Tensor):
             return NotImplemented
         _check_dtypes("matmul", self, other)
-        return apply(linalg.matmul, self, other)
+        return apply2(linalg.matmul, self, other)
 
     # ---------------------------------------------------------- reductions
     @overload
@@ -769,33 +770,40 @@ class Tensor(Generic[*Shape]):
         return apply(movement.take, self, indices=ids)
 
 
-# Constant tensors for Python numbers, by (type, value, dtype).  They are never
-# exposed nor changed, so ``x * 2.0`` in a loop reuses one instead of making one
-# per call; the cache is cleared when it grows (a learning-rate schedule, say).
-_constants: dict[tuple[type, float, np.dtype[Any]], Tensor[()]] = {}
+# Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
+# make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
+# in a loop reuses one instead of making one per call; a dtype's cache is cleared
+# when it grows (a learning-rate schedule, say).  Integer tensors are not cached: the
+# constant's dtype would depend on the number's type, and that path is not hot.
+_constants: dict[np.dtype[Any], dict[float, Tensor[()]]] = {
+    np.dtype(t): {} for t in (np.float16, np.float32, np.float64)
+}
 
 
 def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
     try:
-        return _constants[type(value), value, like._data.dtype]
+        return _constants[like._data.dtype][value]
     except (KeyError, TypeError):
         return _new_constant(value, like, op)
 
 
 def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache) the constant ``_scalar`` did not find."""
-    if not isinstance(value, (int, float, np.number)):
+    """Make (and cache, for a floating ``like``) the constant ``_scalar`` did not find."""
+    real = isinstance(value, int | float | np.number)
+    if not real or isinstance(value, complex | np.complexfloating):
         raise TypeError(
-            f"{op}: expected a Tensor or a Python number, got {type(value).__name__}; "
+            f"{op}: expected a Tensor or a real Python number, got {type(value).__name__}; "
             "wrap arrays with stag.tensor()"
         )
-    if len(_constants) >= 1024:
-        _constants.clear()
-    dtype = like._data.dtype if like._data.dtype.kind == "f" else None
-    constant: Tensor[()] = Tensor(np.asarray(value, dtype=dtype))
+    dtype = like._data.dtype
+    constant: Tensor[()] = Tensor(np.asarray(value, dtype=dtype if dtype.kind == "f" else None))
     constant._data.flags.writeable = False
-    _constants[type(value), value, like._data.dtype] = constant
+    cache = _constants.get(dtype)
+    if cache is not None:
+        if len(cache) >= 1024:
+            cache.clear()
+        cache[value] = constant
     return constant
 
 
@@ -811,12 +819,12 @@ def _binary(
     if isinstance(y, Tensor):
         if x._data.dtype is not y._data.dtype:
             _check_dtypes(prim.name, x, y)
-        return apply(prim, x, y)
+        return apply2(prim, x, y)
     try:  # _scalar inlined (the per-op path): the constant is in x's dtype, nothing to check
-        constant = _constants[type(y), y, x._data.dtype]
+        constant = _constants[x._data.dtype][y]
     except (KeyError, TypeError):
         constant = _new_constant(y, x, prim.name)
-    return apply(prim, x, constant)
+    return apply2(prim, x, constant)
 
 
 _autograd.register_tensor_type(Tensor)

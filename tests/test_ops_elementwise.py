@@ -278,6 +278,20 @@ def test_comparison_with_python_scalar(name):
 # ------------------------------------------------------------------ dtypes and composition
 
 
+def test_python_numbers_take_a_float_tensors_dtype_and_follow_numpy_for_ints():
+    f = stag.tensor(np.array([1.0, 2.0], dtype=np.float32))
+    for number in (2, 2.0, True, np.float64(2.0)):  # one cached constant serves them all
+        assert (f * number).dtype == np.float32
+    np.testing.assert_array_equal((f * True).numpy(), [1.0, 2.0])
+    i = stag.tensor(np.array([1, 2]))
+    assert (i * 2).dtype == np.int64 and (i * 2.5).dtype == np.float64
+    np.testing.assert_array_equal((i * 2.5).numpy(), [2.5, 5.0])
+    with pytest.raises(
+        TypeError, match="mul: expected a Tensor or a real Python number, got complex"
+    ):
+        f * (1 + 1j)  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_preserved_through_ops_and_grads(dtype):
     x = stag.tensor(np.array([[0.5, 1.0], [1.5, 2.0]], dtype=dtype), requires_grad=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from stag._autograd import Array, unbroadcast
+from stag._autograd import Array, Record, unbroadcast
 from stag._errors import format_shapes
 
 __all__ = ["PRIMITIVES", "Primitive", "defprim", "unbroadcast"]
@@ -34,7 +34,7 @@ def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any])
 class Primitive:
     """One differentiable (or not) op: its forward and its VJPs, side by side."""
 
-    __slots__ = ("_error_text", "forward", "name", "variadic", "vjps")
+    __slots__ = ("_error_text", "forward", "freed", "name", "variadic", "vjps")
 
     def __init__(
         self,
@@ -50,6 +50,8 @@ class Primitive:
         self.vjps = vjps
         self.variadic = variadic
         self._error_text = error_text
+        # what backward leaves on a tensor this primitive made once its graph is freed
+        self.freed: Record = (self, (), (), {}, ())
 
     @property
     def differentiable(self) -> bool:
