@@ -14,10 +14,12 @@ Each epoch prints its mean loss and the train and test accuracy, under a
 tqdm progress bar.
 
 The channels are in the types (``Conv2d[L1, L32]`` maps ``(N, 1, H, W)`` to
-``(N, 32, Dyn, Dyn)``); the spatial sizes after a convolution or a pooling
-are ``Dyn`` until stag has a mypy plugin for their arithmetic, so
-``CNN.__call__`` states them in annotations, and ``@stag.shapecheck`` checks
-every call against them at run time (``--no-shapecheck`` turns that off).
+``(N, 32, H', W')``), and stag's mypy plugin computes the spatial sizes from
+each layer's kernel, stride and padding: ``CNN.__call__`` states no
+intermediate shape, yet the flattened features are ``Literal[256]``, exactly
+what ``head`` takes (without the plugin they are ``Dyn``, checked at run
+time).  ``@stag.shapecheck`` checks every call's input and output against
+the annotations at run time (``--no-shapecheck`` turns that off).
 
 At the end the model is saved with ``stag.save`` to ``--out``/digits_cnn.npz,
 loaded into a fresh model with ``stag.load``, and evaluated again (the same
@@ -30,7 +32,7 @@ input channels, 16 where the first one gives 32 (see ``CNN.__init__``)::
 
     self.conv2: Conv2d[L16, L64] = Conv2d(16, C64, 3, padding=1, generator=generator)
     ...
-    h2: Tensor[N, L64, L4, L4] = self.conv2(p1).relu()
+    h2 = self.conv2(p1).relu()
 
     error: Argument 1 to "__call__" of "Conv2d" has incompatible type
     "Tensor[N, Literal[32], Literal[4], Literal[4]]"; expected
@@ -62,8 +64,7 @@ Train = NewType("Train", int)  # rows in the training set: a run-time size
 Test = NewType("Test", int)  # rows in the test set
 N = TypeVar("N")  # the rows of one call: a batch, or a whole set
 L1 = Literal[1]  # one grey channel
-L2 = Literal[2]
-L4 = Literal[4]
+L3 = Literal[3]  # the kernel size
 L8 = Literal[8]
 L32 = Literal[32]
 L64 = Literal[64]
@@ -106,21 +107,25 @@ class CNN(nn.Module):
 
     def __init__(self, generator: stag.Generator) -> None:
         super().__init__()
-        self.conv1: Conv2d[L1, L32] = Conv2d(GREY, C32, 3, padding=1, generator=generator)
-        self.conv2: Conv2d[L32, L64] = Conv2d(C32, C64, 3, padding=1, generator=generator)
+        # Conv2d[channels in, out, kernel size, stride, padding]: the mypy plugin checks the
+        # last three against the arguments and computes each call's output size from them.
+        self.conv1: Conv2d[L1, L32, L3, L1, L1] = Conv2d(
+            GREY, C32, 3, padding=1, generator=generator
+        )
+        self.conv2: Conv2d[L32, L64, L3, L1, L1] = Conv2d(
+            C32, C64, 3, padding=1, generator=generator
+        )
         self.pool = MaxPool2d(2)
         self.head: nn.Linear[Features, Classes] = nn.Linear(FEATURES, CLASSES, generator=generator)
 
     @stag.shapecheck
     def __call__(self, x: Tensor[N, L1, L8, L8]) -> Tensor[N, Classes]:
-        # Convolutions and pooling give Dyn spatial sizes, so these annotations state them;
-        # a wrong one would make the flattened features the wrong size for `head`, which
-        # raises a ShapeError at run time.
-        h1: Tensor[N, L32, L8, L8] = self.conv1(x).relu()
-        p1: Tensor[N, L32, L4, L4] = self.pool(h1)
-        h2: Tensor[N, L64, L4, L4] = self.conv2(p1).relu()
-        p2: Tensor[N, L64, L2, L2] = self.pool(h2)
-        features = p2.flatten(1)  # Tensor[N, Literal[256]]: 64 * 2 * 2, by the mypy plugin
+        # The sizes, as the mypy plugin computes them (without it, H and W are Dyn).
+        h1 = self.conv1(x).relu()  # Tensor[N, L32, L8, L8]: 3x3 kernel, padding 1
+        p1 = self.pool(h1)  # Tensor[N, L32, L4, L4]: 2x2 windows, stride 2
+        h2 = self.conv2(p1).relu()  # Tensor[N, L64, L4, L4]
+        p2 = self.pool(h2)  # Tensor[N, L64, L2, L2]
+        features = p2.flatten(1)  # Tensor[N, Literal[256]]: 64 * 2 * 2
         return self.head(features)
 
 

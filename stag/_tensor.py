@@ -711,6 +711,48 @@ class Tensor(Generic[*Shape]):
         return apply(movement.reshape, self, shape=(*shape[:start], -1))
 
     @overload
+    def repeat(self: Tensor[N, *S], repeats: int, *, axis: Literal[0]) -> Tensor[Dyn, *S]: ...
+    @overload
+    def repeat(self: Tensor[*S, N], repeats: int, *, axis: Literal[-1]) -> Tensor[*S, Dyn]: ...
+    @overload
+    def repeat(self, repeats: int, *, axis: int) -> Tensor[*AnyShape]: ...
+    def repeat(self, repeats: int, *, axis: int) -> Tensor[*AnyShape]:
+        """Each element repeated ``repeats`` times along ``axis``, as ``np.repeat``.
+
+        PyTorch calls this ``repeat_interleave``; PyTorch's ``repeat`` (whole copies
+        side by side) is ``tile`` here.  ``axis`` is keyword-only, so a PyTorch-style
+        ``x.repeat(2, 3)`` is an error rather than a different result.  The size at
+        ``axis`` is ``Dyn`` (the mypy plugin computes ``size * repeats``).
+        """
+        if not isinstance(repeats, int | np.integer) or isinstance(repeats, bool):
+            raise TypeError(f"repeat: repeats must be an int, got {type(repeats).__name__}")
+        shape = self._data.shape
+        if repeats < 0:
+            raise ShapeError(f"repeat: repeats must be >= 0, got {repeats}")
+        if not -len(shape) <= axis < len(shape):
+            raise ShapeError(f"repeat: axis {axis} is out of range for shape {shape}")
+        return apply(movement.repeat, self, repeats=int(repeats), axis=axis % len(shape))
+
+    @overload
+    def tile(self: Tensor[*S, N], r0: int, /) -> Tensor[*S, Dyn]: ...
+    @overload
+    def tile(self: Tensor[*S, M, N], r0: int, r1: int, /) -> Tensor[*S, Dyn, Dyn]: ...
+    @overload
+    def tile(self, *reps: int) -> Tensor[*AnyShape]: ...
+    def tile(self, *reps: int) -> Tensor[*AnyShape]:
+        """Whole copies side by side, ``reps[i]`` along axis ``i``, as ``np.tile(x, reps)``.
+
+        Written as PyTorch's ``x.tile(2, 3)`` (numpy's ``np.tile(x, (2, 3))``); PyTorch's
+        ``repeat`` does the same.  Fewer reps than axes tile the last axes; more reps
+        than axes add leading axes.  Tiled sizes are ``Dyn`` (the mypy plugin computes them).
+        """
+        if not all(isinstance(r, int | np.integer) and not isinstance(r, bool) for r in reps):
+            raise TypeError(f"tile: reps must be ints, got {reps!r}")
+        if any(r < 0 for r in reps):
+            raise ShapeError(f"tile: reps must be >= 0, got {reps}")
+        return apply(movement.tile, self, reps=tuple(int(r) for r in reps))
+
+    @overload
     def unsqueeze(self, axis: Literal[0]) -> Tensor[L1, *Shape]: ...
     @overload
     def unsqueeze(self, axis: Literal[-1]) -> Tensor[*Shape, L1]: ...

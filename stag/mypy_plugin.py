@@ -14,7 +14,11 @@ What it adds to the signatures (which stay the whole story without it):
   that differ are an error (lists as well as tuples);
 - ``stag.stack``: the new dim is the number of tensors (lists as well as tuples);
 - ``conv2d`` / ``max_pool2d``: the output height and width from literal sizes,
-  kernel, stride and padding;
+  kernel, stride and padding; ``nn.Conv2d`` / ``nn.MaxPool2d``: the constructor's
+  literal kernel, stride and padding in the module's type (``K, S, P``), and the same
+  sizes for its calls;
+- ``repeat`` / ``tile``: the repeated sizes (np.tile's rule for reps longer than the
+  shape);
 - ``t[a:b:c]``: a literal leading dim sliced by written bounds;
 - ``permute`` / ``squeeze`` / ``unsqueeze`` at axes their overloads leave out, and
   ``nn.Flatten()``;
@@ -61,6 +65,7 @@ from mypy.types import (
     FunctionLike,
     Instance,
     LiteralType,
+    NoneType,
     TupleType,
     Type,
     TypeOfAny,
@@ -76,6 +81,7 @@ SHAPE = ErrorCode("shape", "A shape that stag's arithmetic rules out", "General"
 _TENSOR = "stag._tensor.Tensor"
 _FUNCTIONS = "stag._functions"
 _CONV = "stag.nn._conv_functional"
+_NN_CONV = "stag.nn._conv"
 
 # The reflected forms are left out: their `self` is the right operand.
 _OPERATOR_NAMES = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div"}
@@ -373,6 +379,49 @@ def squeeze_hook(ctx: MethodContext) -> Type:
     return tensor_like(ctx.default_return_type, [d.type for i, d in enumerate(dims) if i != at])
 
 
+# --- repeat, tile ----------------------------------------------------------------------
+
+
+def _times(ctx: MethodContext, dim: Dim, count: int | None) -> Type:
+    """`dim` repeated `count` times: a literal product, the dim itself once, else Dyn."""
+    if count == 1:
+        return dim.type
+    if dim.size is not None and count is not None:
+        return literal(ctx, dim.size * count)
+    return AnyType(TypeOfAny.special_form)
+
+
+def repeat_hook(ctx: MethodContext) -> Type:
+    """`x.repeat(r, axis=a)`: the dim at `a` times `r`, on a tensor of known rank."""
+    dims = shape_of(ctx.type)
+    repeats, axis = _int_arg(ctx.arg_types, 0, None), _int_arg(ctx.arg_types, 1, None)
+    if dims is None or axis is None or _has_star(ctx):
+        return ctx.default_return_type
+    at = normalize_axis(axis, len(dims))
+    if at is None or (repeats is not None and repeats < 0):
+        problem = f"axis {axis} is out of range" if at is None else f"negative repeats {repeats}"
+        _fail(ctx, f"repeat: {problem} for {show(dims)}")
+        return ctx.default_return_type
+    result = [_times(ctx, d, repeats) if i == at else d.type for i, d in enumerate(dims)]
+    return tensor_like(ctx.default_return_type, result)
+
+
+def tile_hook(ctx: MethodContext) -> Type:
+    """`x.tile(*reps)`: np.tile's shape, leading 1s added to the shorter of shape and reps."""
+    dims = shape_of(ctx.type)
+    reps = [int_value(t) for group in ctx.arg_types for t in group]
+    if dims is None or _has_star(ctx):
+        return ctx.default_return_type
+    if any(r is not None and r < 0 for r in reps):
+        _fail(ctx, f"tile: reps ({', '.join(map(str, reps))}) for {show(dims)} must be >= 0")
+        return ctx.default_return_type
+    rank = max(len(dims), len(reps))
+    padded = [Dim(literal(ctx, 1), size=1)] * (rank - len(dims)) + dims
+    counts: list[int | None] = [*[1] * (rank - len(reps)), *reps]
+    result = [_times(ctx, d, r) for d, r in zip(padded, counts, strict=True)]
+    return tensor_like(ctx.default_return_type, result)
+
+
 # --- slicing ---------------------------------------------------------------------------
 
 
@@ -481,10 +530,15 @@ def stack_hook(ctx: FunctionContext) -> Type:
     return tensor_like(ctx.default_return_type, merged)
 
 
-# --- conv2d, max_pool2d ----------------------------------------------------------------
+# --- conv2d, max_pool2d: functions and modules ----------------------------------------
+# The sizes come from literal argument types; a module records its constructor's
+# arguments in its type (`Conv2d[Ci, Co, K, S, P]`, `MaxPool2d[K, S, P]`) for its calls.
+
+Pair = tuple[int, int]
+PaddingPair = Pair | Literal["same"]
 
 
-def _pair(typ: Type | None, default: tuple[int, int] | None) -> tuple[int, int] | None:
+def _pair(typ: Type | None, default: Pair | None) -> Pair | None:
     if typ is None:
         return default
     proper = get_proper_type(typ)
@@ -495,6 +549,21 @@ def _pair(typ: Type | None, default: tuple[int, int] | None) -> tuple[int, int] 
     return None if value is None else (value, value)
 
 
+def _str_value(typ: Type | None) -> str | None:
+    proper = get_proper_type(typ) if typ is not None else None
+    if isinstance(proper, Instance) and proper.last_known_value is not None:
+        proper = proper.last_known_value
+    return proper.value if isinstance(proper, LiteralType) and type(proper.value) is str else None
+
+
+def _padding(typ: Type | None) -> PaddingPair | None:
+    """`(pH, pW)`, or "same"; "valid" is `(0, 0)`; None where it is not written."""
+    text = _str_value(typ)
+    if text is not None:
+        return (0, 0) if text == "valid" else "same" if text == "same" else None
+    return _pair(typ, (0, 0))
+
+
 def _window(size: Dim, kernel: int, stride: int, padding: int) -> int | None:
     if size.size is None or stride <= 0:
         return None
@@ -503,56 +572,122 @@ def _window(size: Dim, kernel: int, stride: int, padding: int) -> int | None:
 
 
 def _spatial(
-    ctx: FunctionContext,
+    ctx: MethodContext | FunctionContext,
     dims: list[Dim],
-    kernel: tuple[int, int],
-    stride: tuple[int, int],
-    padding: tuple[int, int],
+    kernel: Pair | None,
+    stride: Pair | None,
+    padding: PaddingPair | None,
 ) -> Type:
+    """The default result with its `H', W'` computed (each left alone where it cannot be)."""
     default = get_proper_type(ctx.default_return_type)
+    if kernel is None or stride is None or padding is None or len(dims) != 4:
+        return ctx.default_return_type
     if not isinstance(default, Instance) or len(default.args) != 4:
         return ctx.default_return_type
     args = list(default.args)
     for axis in (0, 1):
-        out = _window(dims[2 + axis], kernel[axis], stride[axis], padding[axis])
+        size = dims[2 + axis]
+        if padding == "same":  # stride 1 only (else a run-time error): the size is kept
+            args[2 + axis] = size.type if stride == (1, 1) else args[2 + axis]
+            continue
+        out = _window(size, kernel[axis], stride[axis], padding[axis])
         if out is not None:
             args[2 + axis] = literal(ctx, out)
     return default.copy_modified(args=args)
 
 
-def _is_valid(typ: Type | None) -> bool:
-    proper = get_proper_type(typ) if typ is not None else None
-    if isinstance(proper, Instance) and proper.last_known_value is not None:
-        proper = proper.last_known_value
-    return isinstance(proper, LiteralType) and proper.value == "valid"
+def _input(ctx: MethodContext | FunctionContext) -> list[Dim]:
+    """The dims of the first argument (an image batch), [] where the rank is not known."""
+    typ = _arg(ctx.arg_types, 0)
+    return (shape_of(typ) if typ is not None else None) or []
 
 
 def conv2d_hook(ctx: FunctionContext) -> Type:
-    x, w = shape_of(_arg(ctx.arg_types, 0) or AnyType(TypeOfAny.special_form)), None
     weight = _arg(ctx.arg_types, 1)
     w = shape_of(weight) if weight is not None else None
-    padding_type = _arg(ctx.arg_types, 4)
-    if x is None or w is None or len(x) != 4 or len(w) != 4:
+    if w is None or len(w) != 4 or w[2].size is None or w[3].size is None:
         return ctx.default_return_type
-    if w[2].size is None or w[3].size is None:
-        return ctx.default_return_type
-    stride = _pair(_arg(ctx.arg_types, 3), (1, 1))
-    padding = (0, 0) if _is_valid(padding_type) else _pair(padding_type, (0, 0))
-    if stride is None or padding is None:
-        return ctx.default_return_type
-    return _spatial(ctx, x, (w[2].size, w[3].size), stride, padding)
+    stride, padding = _pair(_arg(ctx.arg_types, 3), (1, 1)), _padding(_arg(ctx.arg_types, 4))
+    return _spatial(ctx, _input(ctx), (w[2].size, w[3].size), stride, padding)
 
 
 def max_pool2d_hook(ctx: FunctionContext) -> Type:
-    x = shape_of(_arg(ctx.arg_types, 0) or AnyType(TypeOfAny.special_form))
     kernel = _pair(_arg(ctx.arg_types, 1), None)
-    if x is None or len(x) != 4 or kernel is None:
-        return ctx.default_return_type
     stride = _pair(_arg(ctx.arg_types, 2), kernel)
-    padding = _pair(_arg(ctx.arg_types, 3), (0, 0))
-    if stride is None or padding is None:
+    return _spatial(ctx, _input(ctx), kernel, stride, _pair(_arg(ctx.arg_types, 3), (0, 0)))
+
+
+def _recorded(ctx: FunctionContext, typ: Type | None, default: Type) -> Type:
+    """A constructor argument as a module's type parameter: its literal type, else Dyn.
+
+    `3` is `Literal[3]`, `(1, 2)` is `tuple[Literal[1], Literal[2]]`, `"same"` is
+    `Literal["same"]`; an argument left out (or None) is `default`.
+    """
+    if typ is None or isinstance(get_proper_type(typ), NoneType):
+        return default
+    if (value := int_value(typ)) is not None:
+        return literal(ctx, value)
+    if (text := _str_value(typ)) is not None:
+        return LiteralType(value=text, fallback=ctx.api.named_generic_type("builtins.str", []))
+    proper = get_proper_type(typ)
+    if isinstance(proper, TupleType) and all(int_value(t) is not None for t in proper.items):
+        return proper.copy_modified(items=[_recorded(ctx, t, default) for t in proper.items])
+    return AnyType(TypeOfAny.special_form)
+
+
+def _record(
+    ctx: FunctionContext, first: int, window: Callable[[list[Type | None]], list[Type]]
+) -> Type:
+    """The constructed module with its last three type arguments filled by `window`."""
+    default = get_proper_type(ctx.default_return_type)
+    if _has_star(ctx) or not isinstance(default, Instance) or len(default.args) != first + 3:
         return ctx.default_return_type
-    return _spatial(ctx, x, kernel, stride, padding)
+    given = [_arg(ctx.arg_types, first + i) for i in range(3)]
+    return default.copy_modified(args=[*default.args[:first], *window(given)])
+
+
+def conv2d_init_hook(ctx: FunctionContext) -> Type:
+    """`Conv2d(ci, co, kernel_size, stride=1, padding=0)`: `Conv2d[Ci, Co, K, S, P]`."""
+
+    def window(given: list[Type | None]) -> list[Type]:
+        kernel, stride, padding = given
+        return [
+            _recorded(ctx, kernel, AnyType(TypeOfAny.special_form)),
+            _recorded(ctx, stride, literal(ctx, 1)),
+            _recorded(ctx, padding, literal(ctx, 0)),
+        ]
+
+    return _record(ctx, 2, window)
+
+
+def max_pool2d_init_hook(ctx: FunctionContext) -> Type:
+    """`MaxPool2d(kernel_size, stride=kernel_size, padding=0)`: `MaxPool2d[K, S, P]`."""
+
+    def window(given: list[Type | None]) -> list[Type]:
+        kernel = _recorded(ctx, given[0], AnyType(TypeOfAny.special_form))
+        return [kernel, _recorded(ctx, given[1], kernel), _recorded(ctx, given[2], literal(ctx, 0))]
+
+    return _record(ctx, 0, window)
+
+
+def _module_window(
+    ctx: MethodContext, first: int
+) -> tuple[Pair | None, Pair | None, PaddingPair | None]:
+    """The kernel, stride and padding a module's type records, from type argument `first`."""
+    layer = get_proper_type(ctx.type)
+    if not isinstance(layer, Instance) or len(layer.args) != first + 3:
+        return None, None, None
+    kernel, stride, padding = layer.args[first:]
+    return _pair(kernel, None), _pair(stride, None), _padding(padding)
+
+
+def conv2d_call_hook(ctx: MethodContext) -> Type:
+    """`conv(x)`: `H', W'` from the input's literal sizes and the module's K, S, P."""
+    return _spatial(ctx, _input(ctx), *_module_window(ctx, 2))
+
+
+def max_pool2d_call_hook(ctx: MethodContext) -> Type:
+    return _spatial(ctx, _input(ctx), *_module_window(ctx, 0))
 
 
 # --- readable errors: matmul and elementwise -------------------------------------------
@@ -654,7 +789,7 @@ class LayerInput:
 _LAYER_INPUTS = {
     "stag.nn._layers.Linear.__call__": LayerInput("Linear", -1, None, "in_features"),
     "stag.nn._layers.LayerNorm.__call__": LayerInput("LayerNorm", -1, None, "normalized_shape"),
-    "stag.nn._conv.Conv2d.__call__": LayerInput("Conv2d", 1, 4, "in_channels"),
+    f"{_NN_CONV}.Conv2d.__call__": LayerInput("Conv2d", 1, 4, "in_channels"),
 }
 
 
@@ -679,7 +814,11 @@ class StagPlugin(Plugin):
             f"{_TENSOR}.permute": permute_hook,
             f"{_TENSOR}.squeeze": squeeze_hook,
             f"{_TENSOR}.unsqueeze": unsqueeze_hook,
+            f"{_TENSOR}.repeat": repeat_hook,
+            f"{_TENSOR}.tile": tile_hook,
             "stag.nn._layers.Flatten.__call__": flatten_module_hook,
+            f"{_NN_CONV}.Conv2d.__call__": conv2d_call_hook,
+            f"{_NN_CONV}.MaxPool2d.__call__": max_pool2d_call_hook,
         }.get(fullname)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -688,6 +827,8 @@ class StagPlugin(Plugin):
             f"{_FUNCTIONS}.stack": stack_hook,
             f"{_CONV}.conv2d": conv2d_hook,
             f"{_CONV}.max_pool2d": max_pool2d_hook,
+            f"{_NN_CONV}.Conv2d": conv2d_init_hook,
+            f"{_NN_CONV}.MaxPool2d": max_pool2d_init_hook,
         }.get(fullname)
 
     def get_method_signature_hook(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pytest
@@ -319,6 +320,19 @@ def test_max_pool2d_layer():
     assert pool.parameters() == [] and repr(pool).startswith("MaxPool2d(kernel_size=(2, 2)")
     assert pool(stag.zeros(2, 3, 9, 8)).shape == (2, 3, 4, 4)
     assert MaxPool2d(3, stride=2, padding=1)(stag.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 4)
+
+
+def test_layer_window_type_parameters_default_to_dyn_at_run_time():
+    # Conv2d[Ci, Co, K, S, P] and MaxPool2d[K, S, P]: K, S, P (for the mypy plugin) default
+    # to Dyn, so the short annotations evaluate and check at run time as before.
+    assert get_args(Conv2d[Literal[1], Literal[8]]) == (Literal[1], Literal[8], Any, Any, Any)
+    assert get_args(MaxPool2d[Literal[2]]) == (Literal[2], Any, Any)
+
+    @stag.shapecheck
+    def first_layer(conv: Conv2d[Literal[1], Literal[8]], pool: MaxPool2d) -> int:
+        return conv.out_channels
+
+    assert first_layer(Conv2d(1, 8, 3), MaxPool2d(2)) == 8
 
 
 def test_small_cnn_gradients_match_finite_differences():

@@ -1,4 +1,4 @@
-"""Movement ops: transpose, reshape, (un)squeeze, concat, stack and indexing."""
+"""Movement ops: transpose, reshape, (un)squeeze, repeat, tile, concat, stack and indexing."""
 
 from __future__ import annotations
 
@@ -118,6 +118,60 @@ def test_squeeze(data):
     np.testing.assert_array_equal(out.numpy(), np.squeeze(a, ax))
 
 
+# ------------------------------------------------------------------ repeat / tile
+
+
+@FAST
+@given(data=st.data())
+def test_repeat_matches_numpy(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=4))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    repeats = data.draw(st.integers(0, 3))
+    a = data.draw(floats(shape))
+    out = check_grads(lambda t: t.repeat(repeats, axis=axis), a)
+    np.testing.assert_array_equal(out.numpy(), np.repeat(a, repeats, axis=axis))
+
+
+@FAST
+@given(data=st.data())
+def test_tile_matches_numpy(data):
+    shape = data.draw(shapes(min_dims=0, max_dims=3))
+    reps = tuple(data.draw(st.lists(st.integers(0, 3), max_size=5)))
+    a = data.draw(floats(shape))
+    out = check_grads(lambda t: t.tile(*reps), a)
+    np.testing.assert_array_equal(out.numpy(), np.tile(a, reps))
+
+
+def test_repeat_and_tile_gradients_count_the_copies():
+    x = stag.tensor(np.array([[1.0, 2.0]]), requires_grad=True, dtype=np.float64)
+    (x.repeat(3, axis=1).sum() + x.tile(2, 1, 2).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[3.0 + 4.0, 3.0 + 4.0]])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda t: t.repeat(-1, axis=0), stag.ShapeError, "repeat: repeats must be >= 0, got -1"),
+        (lambda t: t.repeat(2, axis=2), stag.ShapeError, r"repeat: axis 2 is out of range"),
+        (lambda t: t.repeat(2, axis=-3), stag.ShapeError, r"for shape \(2, 3\)"),
+        (lambda t: t.repeat([1, 2], axis=0), TypeError, "repeat: repeats must be an int, got list"),
+        (lambda t: t.repeat(True, axis=0), TypeError, "repeat: repeats must be an int"),
+        (lambda t: t.repeat(2, 1), TypeError, "positional"),  # PyTorch's repeat is tile
+        (lambda t: t.tile(2, -1), stag.ShapeError, r"tile: reps must be >= 0, got \(2, -1\)"),
+        (lambda t: t.tile(1.5), TypeError, "tile: reps must be ints"),
+        (lambda t: t.tile((2, 2)), TypeError, "tile: reps must be ints"),
+    ],
+)
+def test_repeat_and_tile_reject_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(_f64(np.zeros((2, 3))))
+
+
+def test_repeat_of_a_0d_tensor_has_no_axis():
+    with pytest.raises(stag.ShapeError, match=r"repeat: axis 0 is out of range for shape \(\)"):
+        _f64(1.0).repeat(2, axis=0)
+
+
 # ------------------------------------------------------------------ concat / stack
 
 
@@ -228,6 +282,8 @@ def test_movement_keeps_dtype(dtype):
         stag.concat([t, t]),
         stag.stack([t, t]),
         t.flatten(),
+        t.repeat(2, axis=1),
+        t.tile(2, 1),
     ]
     assert all(o.dtype == dtype for o in outs)
     sum(o.sum() for o in outs).backward()

@@ -112,6 +112,20 @@ def _squeeze(data):
     return (lambda t: t.squeeze(axis)), [data.draw(floats(tuple(shape)))]
 
 
+def _repeat(data):
+    batch = data.draw(shapes(max_dims=2, max_side=2))  # a batch prefix, often none
+    shape = batch + data.draw(shapes(min_dims=1, max_dims=2, max_side=3))  # size-1 dims too
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    repeats = data.draw(st.integers(0, 3))
+    return (lambda t: t.repeat(repeats, axis=axis)), [data.draw(floats(shape))]
+
+
+def _tile(data):
+    shape = data.draw(shapes(max_dims=3, max_side=3))
+    reps = data.draw(st.lists(st.integers(0, 3), max_size=4))  # shorter or longer than ndim
+    return (lambda t: t.tile(*reps)), [data.draw(floats(shape))]
+
+
 def _concat(data):
     rows = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
     cols = data.draw(st.integers(1, 3))
@@ -181,6 +195,8 @@ GRADCHECK_CASES = {
     "transpose": _permute,
     "expand_dims": _unsqueeze,
     "squeeze": _squeeze,
+    "repeat": _repeat,
+    "tile": _tile,
     "concat": _concat,
     "stack": _stack,
     "getitem": _getitem,
@@ -224,6 +240,8 @@ ARITY = {
             "transpose",
             "expand_dims",
             "squeeze",
+            "repeat",
+            "tile",
             "getitem",
             "take",
             "take_along_axis",

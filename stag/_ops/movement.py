@@ -62,6 +62,22 @@ def _take_along_axis_vjp(g: Array, ans: Array, x: Array, indices: Array, axis: i
     return out
 
 
+def _repeat_vjp(g: Array, ans: Array, x: Array, repeats: int, axis: int) -> Array:
+    at = axis % x.ndim
+    split = g.reshape(x.shape[:at] + (x.shape[at], repeats) + x.shape[at + 1 :])
+    return np.asarray(split.sum(axis=at + 1))
+
+
+def _tile_vjp(g: Array, ans: Array, x: Array, reps: tuple[int, ...]) -> Array:
+    # np.tile pads the shorter of x.shape and reps with leading 1s; g then splits into
+    # (rep, size) pairs, and the rep axes are summed.
+    rank = max(x.ndim, len(reps))
+    sizes = (1,) * (rank - x.ndim) + x.shape
+    counts = (1,) * (rank - len(reps)) + tuple(reps)
+    pairs = tuple(d for pair in zip(counts, sizes, strict=True) for d in pair)
+    return np.asarray(g.reshape(pairs).sum(axis=tuple(range(0, 2 * rank, 2)))).reshape(x.shape)
+
+
 # fmt: off
 reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
     lambda g, ans, x, shape: g.reshape(x.shape), error_text=_reshape_error)
@@ -76,6 +92,9 @@ stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _stack_vjp,
     variadic=True, error_text=_join_error("stack"))
 getitem = defprim("getitem", lambda x, index: x[index], _getitem_vjp)
 take = defprim("take", lambda x, indices: x[indices], _take_vjp)
+repeat = defprim("repeat",
+    lambda x, repeats, axis: np.repeat(x, repeats, axis=axis), _repeat_vjp)
+tile = defprim("tile", lambda x, reps: np.tile(x, reps), _tile_vjp)
 take_along_axis = defprim("take_along_axis",
     lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis), _take_along_axis_vjp)
 # fmt: on

@@ -2,14 +2,21 @@
 
 Channels are part of the type: ``Conv2d[Ci, Co]`` maps ``Tensor[N, Ci, H, W]``
 to ``Tensor[N, Co, Dyn, Dyn]``, so a wrong number of input channels is a type
-error.  The output's spatial sizes are ``Dyn`` (their arithmetic needs the mypy
-plugin): annotate the result, ``y: Tensor[Batch, L8, L26, L26] = conv(x)``.
+error.  The kernel size, stride and padding are three more type parameters,
+``Conv2d[Ci, Co, K, S, P]`` and ``MaxPool2d[K, S, P]``, which default to ``Dyn``:
+the mypy plugin fills them from literal constructor arguments
+(``Conv2d(1, 8, 3, padding=1)`` is a ``Conv2d[L1, L8, L3, L1, L1]``) and then
+computes a call's output height and width.  Without the plugin (and under pyright)
+they stay ``Dyn``, and so do the output's spatial sizes: annotate the result,
+``y: Tensor[Batch, L8, L26, L26] = conv(x)``.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from stag._creation import Generator
 from stag._dims import Dyn
@@ -34,9 +41,14 @@ N = TypeVar("N")
 C = TypeVar("C")
 H = TypeVar("H")
 W = TypeVar("W")
+# Kernel size, stride, padding: what the constructor was given (`Literal[3]`,
+# `tuple[Literal[1], Literal[2]]`, `Literal["same"]`), filled by the mypy plugin only.
+K = DefaultTypeVar("K", default=Dyn)
+S = DefaultTypeVar("S", default=Dyn)
+P = DefaultTypeVar("P", default=Dyn)
 
 
-class Conv2d(Module, Generic[Ci, Co]):
+class Conv2d(Module, Generic[Ci, Co, K, S, P]):
     """A 2-d convolution (cross-correlation, as PyTorch's) of NCHW images, plus a bias.
 
     ``weight`` has PyTorch's layout ``(out_channels, in_channels, kH, kW)``.  Weight
@@ -52,6 +64,10 @@ class Conv2d(Module, Generic[Ci, Co]):
     - ``padding``: an int, ``(pH, pW)``, ``"valid"`` or ``"same"`` (stride 1 only).
     - ``bias``: whether to add a learned bias.
     - ``generator``: a ``stag.Generator`` for the init; ``dtype``: float32 unless given.
+
+    ``K, S, P`` record ``kernel_size``, ``stride`` and ``padding`` for the mypy plugin,
+    which computes the output's ``H', W'`` from them; they default to ``Dyn``, so
+    ``Conv2d[Ci, Co]`` is the whole annotation where the sizes are not wanted.
     """
 
     weight: Tensor[Co, Ci, Dyn, Dyn]
@@ -98,13 +114,16 @@ class Conv2d(Module, Generic[Ci, Co]):
         )
 
 
-class MaxPool2d(Module):
+class MaxPool2d(Module, Generic[K, S, P]):
     """The maximum of each window of NCHW images, per channel, as PyTorch's.
 
     **Arguments:**
     - ``kernel_size``: an int or ``(kH, kW)``.
     - ``stride``: an int or ``(sH, sW)``; defaults to ``kernel_size``.
     - ``padding``: an int or ``(pH, pW)`` of ``-inf``, at most half the kernel.
+
+    ``K, S, P`` are for the mypy plugin, as ``Conv2d``'s; a bare ``MaxPool2d`` is
+    ``MaxPool2d[Dyn, Dyn, Dyn]``.
     """
 
     def __init__(

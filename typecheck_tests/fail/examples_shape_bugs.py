@@ -6,7 +6,7 @@ loses a type shows up here as a missing error.
 
 from typing import Literal, NewType
 
-from digits_cnn import CNN, L4, L32, L64
+from digits_cnn import CNN, L32, L64
 from digits_mlp import MLP
 from linear_regression import ONE
 from sin_fit import HIDDEN
@@ -17,6 +17,7 @@ from stag import L1, Tensor, nn
 from stag.nn import Conv2d
 
 Batch = NewType("Batch", int)
+L4 = Literal[4]
 L8 = Literal[8]
 L16 = Literal[16]
 

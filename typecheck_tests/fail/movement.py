@@ -28,3 +28,7 @@ not_nhwc: Tensor[Batch, L3, L4, L5] = nchw.permute(0, 2, 3, 1)  # E: assignment
 swapped_dims: Tensor[Batch, L784] = images.reshape(784, n)  # E: arg-type
 typo: Tensor[Batch, L784] = images.reshape(n, 748)  # E: arg-type
 wrong_end: Tensor[Batch, L1, L3] = x.unsqueeze(-1)  # E: assignment
+# repeat's axis is keyword-only: PyTorch's x.repeat(2, 3) is tile here.
+x.repeat(2, 1)  # E: call-overload
+wrong_rank: Tensor[Batch] = x.tile(2)  # E: assignment
+wrong_dim: Tensor[Batch, L4, L4] = cube.repeat(2, axis=-1)  # E: assignment

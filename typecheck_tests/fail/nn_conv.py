@@ -37,3 +37,7 @@ max_pool2d(unbatched, 2)  # E: arg-type
 # "same" keeps the size in the type: a different size is an error.
 same = conv2d(rgb, w, padding="same")
 wrong_size: Tensor[Batch, L8, L8, L8] = same  # E: assignment
+# A module's kernel, stride and padding type arguments are its own: a written one that
+# differs from another module's is an error under both checkers.
+k3: Conv2d[L1, L8, L3, L1, L1] = Conv2d(1, 8, 3, padding=1)
+k5: Conv2d[L1, L8, Literal[5], L1, L1] = k3  # E: assignment

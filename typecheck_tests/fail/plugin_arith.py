@@ -75,8 +75,29 @@ norm(a)  # E: arg-type  # N: LayerNorm: normalized_shape differs: 3 (dim -1 of t
 conv: nn.Conv2d[L5, L4] = nn.Conv2d(5, 4, 3)
 conv(x)  # E: arg-type  # N: Conv2d: in_channels differs: 3 (dim 1 of the input) vs 5
 
+# Conv2d / MaxPool2d modules: a wrong declared size, or a module type that differs.
+L1 = Literal[1]
+L8 = Literal[8]
+L13 = Literal[13]
+ONE: L1 = 1
+C8: L8 = 8
+gray: Tensor[Batch, L1, L28, L28] = stag.randn(n, 1, 28, 28)
+down = nn.Conv2d(ONE, C8, 3, stride=2, padding=1)
+halved: Tensor[Batch, L8, L13, Literal[14]] = down(gray)  # E: assignment
+kept: Tensor[Batch, L8, L28, L28] = nn.Conv2d(ONE, C8, 3, padding="valid")(gray)  # E: assignment
+pooled2: Tensor[Batch, L1, L13, L13] = nn.MaxPool2d(2)(gray)  # E: assignment
+k5: nn.Conv2d[L1, L8, L5, L1, Literal[0]] = nn.Conv2d(1, 8, 3)  # E: assignment
+
 # A slice's length under a declared target.
 window: Tensor[L4, L28] = images[0][2:5]  # E: assignment
+
+# repeat / tile: a wrong declared size; a negative count or an axis out of range.
+repeated: Tensor[L2, Literal[7], L4] = cube.repeat(2, axis=1)  # E: assignment
+tiled: Tensor[L2, L3, Literal[9]] = cube.tile(2)  # E: assignment
+leading: Tensor[L2, L3, L4] = cube.tile(1, 1, 1, 1)  # E: assignment
+cube.repeat(-1, axis=0)  # E: shape  # N: repeat: negative repeats -1 for (2, 3, 4)
+cube.repeat(2, axis=3)  # E: shape  # N: repeat: axis 3 is out of range for (2, 3, 4)
+cube.tile(2, -1)  # E: shape  # N: tile: reps (2, -1) for (2, 3, 4) must be >= 0
 
 # permute / squeeze at axes the overloads leave out.
 cube.permute(0, 0, 1)  # E: shape  # N: permute: (0, 0, 1) is not an order of the 3 axes

@@ -54,6 +54,16 @@ assert_type(images.flatten(), Tensor[Dyn])
 stated: Tensor[Batch, L784] = images.flatten(1)
 assert_type(stated, Tensor[Batch, L784])
 
+# repeat (np.repeat) and tile (np.tile): the repeated dims are Dyn; a declared target
+# states them (the mypy plugin computes them, see plugin_arith.py).
+assert_type(x.repeat(2, axis=0), Tensor[Dyn, L3])
+assert_type(images.repeat(n, axis=0), Tensor[Dyn, L28, L28])
+doubled: Tensor[Batch, L3, Literal[8]] = cube.repeat(2, axis=-1)
+assert_type(doubled, Tensor[Batch, L3, Literal[8]])
+tiled: Tensor[Batch, L12] = x.tile(4)
+rows: Tensor[Batch, L3, L12] = cube.tile(1, 3)
+grown: Tensor[L1, Batch, L3] = x.tile(1, 1, 1)
+
 # Adding and removing size-1 dims at either end.
 assert_type(x.unsqueeze(0), Tensor[L1, Batch, L3])
 assert_type(x.unsqueeze(-1), Tensor[Batch, L3, L1])

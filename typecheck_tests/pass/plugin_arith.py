@@ -86,6 +86,36 @@ assert_type(max_pool2d(x, (2, 4)), Tensor[Batch, L3, L16, Literal[8]])
 y: Tensor[Batch, L3, Hid, L26] = stag.randn(n, 3, Hid(26), 26)
 assert_type(max_pool2d(y, 2), Tensor[Batch, L3, Dyn, Literal[13]])
 
+# Conv2d / MaxPool2d modules: the constructor's literal kernel size, stride and padding
+# fill the module's type, and a call computes H', W' from them.
+GREY: L1 = 1
+C8: L8 = 8
+C32: L32 = 32
+gray: Tensor[Batch, L1, L28, L28] = stag.randn(n, 1, 28, 28)
+down = nn.Conv2d(GREY, C32, 3, stride=2, padding=1)
+assert_type(down, nn.Conv2d[L1, L32, L3, L2, L1])
+assert_type(down(gray), Tensor[Batch, L32, L14, L14])  # (28 + 2 - 3) // 2 + 1
+same = nn.Conv2d(GREY, C8, 5, padding="same")
+assert_type(same, nn.Conv2d[L1, L8, L5, L1, Literal["same"]])
+assert_type(same(gray), Tensor[Batch, L8, L28, L28])
+wide = nn.Conv2d(GREY, C8, (3, 5), stride=(1, 2), padding="valid")
+assert_type(wide(gray), Tensor[Batch, L8, L26, L12])
+assert_type(nn.MaxPool2d(2), nn.MaxPool2d[L2, L2, Literal[0]])  # stride: the kernel size
+assert_type(nn.MaxPool2d(2)(gray), Tensor[Batch, L1, L14, L14])
+assert_type(nn.MaxPool2d(3, stride=1, padding=1)(gray), Tensor[Batch, L1, L28, L28])
+# ... a named size is Dyn ("same" keeps it); so is everything a module's type leaves out.
+tall: Tensor[Batch, L1, Hid, L28] = stag.randn(n, 1, Hid(28), 28)
+assert_type(down(tall), Tensor[Batch, L32, Dyn, L14])
+assert_type(same(tall), Tensor[Batch, L8, Hid, L28])
+stated: nn.Conv2d[L1, L8] = nn.Conv2d(1, 8, 3)  # K, S, P default to Dyn
+assert_type(stated(gray), Tensor[Batch, L8, Dyn, Dyn])
+written: nn.Conv2d[L1, L8, L3, L1, Literal[0]] = nn.Conv2d(1, 8, 3)
+assert_type(written(gray), Tensor[Batch, L8, L26, L26])
+kernel = 3  # an int variable, not a literal
+assert_type(nn.Conv2d(GREY, C8, kernel)(gray), Tensor[Batch, L8, Dyn, Dyn])
+lenet = nn.MaxPool2d(2)(nn.Conv2d(GREY, C8, 5, padding=2)(gray).relu()).flatten(1)
+assert_type(lenet, Tensor[Batch, Literal[1568]])
+
 # A chain: the LeNet-style feature extractor, every size inferred.
 features = max_pool2d(conv2d(x, w).relu(), 2).flatten(1)
 assert_type(features, Tensor[Batch, Literal[1568]])
@@ -112,6 +142,19 @@ column: Tensor[L3, L1, L4] = stag.randn(3, 1, 4)
 assert_type(column.squeeze(1), Tensor[L3, L4])
 assert_type(column.squeeze(-2), Tensor[L3, L4])
 
+# repeat / tile: the repeated sizes (tile: np.tile's rule, leading 1s pad the shorter side).
+assert_type(cube.repeat(2, axis=0), Tensor[L4, L3, L4])
+assert_type(cube.repeat(3, axis=-1), Tensor[L2, L3, L12])
+assert_type(cube.repeat(2, axis=1), Tensor[L2, Literal[6], L4])
+assert_type(a.repeat(2, axis=0), Tensor[Dyn, L3])  # Batch * 2 is not a literal
+assert_type(a.repeat(1, axis=0), Tensor[Batch, L3])  # once: the dim itself
+assert_type(cube.repeat(k, axis=1), Tensor[L2, Dyn, L4])  # a count that is not written
+assert_type(cube.tile(2), Tensor[L2, L3, L8])
+assert_type(cube.tile(2, 1, 3), Tensor[L4, L3, L12])
+assert_type(cube.tile(3, 1, 1, 1), Tensor[L3, L2, L3, L4])  # more reps than dims
+assert_type(a.tile(1, 2), Tensor[Batch, Literal[6]])
+assert_type(a.tile(2, 2), Tensor[Dyn, Literal[6]])
+
 # Where the plugin cannot count, the plain signature's result stands.
 sizes = (2, 12)
 assert_type(cube.reshape(*sizes), Tensor[int, int])
@@ -122,6 +165,8 @@ assert_type(stag.concat((a, *[a, a])), Tensor[Dyn, L3])
 def generic(x: Tensor[N, L3], y: Tensor[N, L4]) -> None:
     assert_type(stag.concat((x, y), axis=1), Tensor[N, Literal[7]])  # a type variable kept
     assert_type(x.flatten(), Tensor[Dyn])
+    assert_type(x.repeat(2, axis=1), Tensor[N, Literal[6]])
+    assert_type(y.tile(2, 1), Tensor[Dyn, L4])
 
 
 # nn.Flatten(): as flatten(1).
