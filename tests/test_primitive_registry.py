@@ -156,11 +156,15 @@ def _take(data):
     return (lambda t: t[index]), [data.draw(floats(shape))]
 
 
-def _cross_entropy(data):
-    batch = data.draw(shapes(min_dims=1, max_dims=2))
-    c = data.draw(st.integers(1, 4))
-    labels = stag.tensor(data.draw(hnp.arrays(np.int64, batch, elements=st.integers(0, c - 1))))
-    return (lambda t: F.cross_entropy(t, labels)), [data.draw(floats(batch + (c,)))]
+def _picked_loss(loss):
+    def case(data):
+        batch = data.draw(shapes(min_dims=1, max_dims=2))
+        c = data.draw(st.integers(1, 4))
+        ids = data.draw(hnp.arrays(np.int64, batch, elements=st.integers(0, c - 1)))
+        labels = stag.tensor(ids)
+        return (lambda t: loss(t, labels)), [data.draw(floats(batch + (c,)))]
+
+    return case
 
 
 GRADCHECK_CASES = {
@@ -201,7 +205,8 @@ GRADCHECK_CASES = {
     "stack": _stack,
     "getitem": _getitem,
     "take": _take,
-    "take_along_axis": _cross_entropy,
+    "take_along_axis": _picked_loss(F.nll_loss),
+    "cross_entropy": _picked_loss(F.cross_entropy),
     "conv2d": conv2d_case,
     "max_pool2d": max_pool2d_case,
 }
@@ -245,6 +250,7 @@ ARITY = {
             "getitem",
             "take",
             "take_along_axis",
+            "cross_entropy",
         ],
         1,
     ),
