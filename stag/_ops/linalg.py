@@ -34,7 +34,7 @@ def _shaped(a: Array, shape: tuple[int, ...]) -> Array:
 
 def _matmul_vjp_x(g: Array, ans: Array, x: Array, y: Array) -> Array:
     g2, x2, y2 = _as_matrices(g, x, y)
-    return _shaped(unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape), x.shape)
+    return _shaped(unbroadcast(g2 @ y2.swapaxes(-1, -2), x2.shape), x.shape)
 
 
 def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
@@ -43,7 +43,7 @@ def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
         # a batch prefix on the left only: fold it into the rows, one BLAS call
         k, n = y2.shape
         return _shaped(x2.reshape(-1, k).T @ g2.reshape(-1, n), y.shape)
-    return _shaped(unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape), y.shape)
+    return _shaped(unbroadcast(x2.swapaxes(-1, -2) @ g2, y2.shape), y.shape)
 
 
 def _matmul_error(datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:
