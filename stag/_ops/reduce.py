@@ -85,12 +85,13 @@ def _softmax(x: Array, *, axis: int) -> Array:
 
 
 def _cross_entropy(x: Array, *, ids: Array) -> Array:
-    """Mean over the rows of ``-log_softmax(x)[..., id]``; ``ids`` has a trailing axis of 1.
+    """Mean over the rows of ``-log_softmax(x)[..., id]``, ``ids`` of shape ``x.shape[:-1]``.
 
     One primitive for log_softmax, pick, mean and negate: a classifier's loss is then
     one node of the graph, not four (its VJP is one softmax, not four passes).
     """
-    picked = np.take_along_axis(_log_softmax(x, axis=-1), ids, axis=-1)
+    rows = _log_softmax(x, axis=-1).reshape(-1, x.shape[-1])
+    picked = rows[np.arange(len(rows)), ids.reshape(-1)]
     return np.asarray(-(_add_reduce(picked, axis=None) / ids.size))
 
 

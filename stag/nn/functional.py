@@ -81,7 +81,7 @@ def cross_entropy(logits: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
     **Returns:** a 0-d tensor.
     """
     _check_labels("cross_entropy", logits, labels)
-    return apply(R.cross_entropy, logits, ids=np.expand_dims(labels._data, -1))
+    return apply(R.cross_entropy, logits, ids=labels._data)
 
 
 def nll_loss(log_probs: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
