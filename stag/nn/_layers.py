@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import TypeVarTuple
 
-from stag._creation import Generator
+from stag._creation import Generator, _float_dtype
 from stag._dims import Dyn
 from stag._errors import ShapeError
 from stag._tensor import Tensor
@@ -49,8 +49,9 @@ def _size(layer: str, name: str, value: object) -> int:
 
 
 def _parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any, ...]]:
-    data = np.zeros(shape, np.float32 if dtype is None else np.dtype(dtype))
-    return Tensor(data, requires_grad=True)
+    # a dtype object, not a conditional expression, as np.zeros's argument: mypy tried
+    # every numpy overload against the union of both branches (8 s of a cold run)
+    return Tensor(np.zeros(shape, _float_dtype(dtype)), requires_grad=True)
 
 
 # ------------------------------------------------------------------- linear
