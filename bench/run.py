@@ -11,7 +11,9 @@ with the same thread count (``--threads``, default 1, through ``OMP_NUM_THREADS`
 row is measured in ``--launches`` rounds (a few rows set their own count: cold
 mypy runs 3, imports 10); each round launches every contender once, in an order
 that rotates from round to round, and a launch reports the median of its timed
-steps after a warm-up.  A contender's figure is the median of
+steps after a warm-up.  The shape-checking rows compare stag with stag (plain,
+checked, switched off): there one process per round times the three interleaved,
+step by step, since a few per cent is below the drift between processes.  A contender's figure is the median of
 its launches (min–max over launches beside it); a ratio is the median over rounds
 of the two contenders' ratio within the round, which cancels most of the drift.
 """
@@ -54,6 +56,7 @@ class Row:
     targets: dict[str, float] = field(default_factory=dict)  # "a/b" -> upper bound
     steps: int | None = None  # timed steps per launch, when not --steps (a slow row)
     launches: int | None = None  # rounds, instead of --launches (fewer for a slow row)
+    together: bool = False  # contenders interleaved in one process per round (same libraries)
 
 
 ROWS = (
@@ -68,9 +71,10 @@ ROWS = (
         ("stag", "numpy", "torch"), (("stag", "numpy"), ("stag", "torch")),
         {"stag/numpy": 1.2}),
     Row("shapecheck_mlp", "MLP step via @shapecheck functions: plain / on / off", "ms",
-        ("plain", "on", "off"), (("on", "plain"), ("off", "plain")), {"on/plain": 1.05}),
+        ("plain", "on", "off"), (("on", "plain"), ("off", "plain")), {"on/plain": 1.05},
+        together=True),
     Row("shapecheck_small", "small checked function (16, 8): plain / on / off", "us",
-        ("plain", "on", "off"), (("on", "plain"), ("off", "plain"))),
+        ("plain", "on", "off"), (("on", "plain"), ("off", "plain")), together=True),
     Row("typecheck_examples_cold", "mypy examples/, empty cache", "s", ("stag",), (),
         launches=3),
     Row("typecheck_examples_warm", "mypy examples/, warm cache", "s", ("stag",), ()),
@@ -118,6 +122,28 @@ def _mypy_launcher(row: str, env: dict[str, str], work: Path, lines: int) -> Lau
     return launch
 
 
+def _together_launcher(
+    row: Row, env: dict[str, str], steps: int, warmup: int, quick: bool
+) -> Launch:
+    """One process per round times every contender, interleaved; each asks for its part."""
+    rounds: dict[int, dict[str, list[float]]] = {}
+
+    def launch(contender: str, round_: int) -> float:
+        if round_ not in rounds:
+            args = [sys.executable, "-m", "bench._worker", row.name, "--together"]
+            args += [*row.contenders, "--steps", str(steps), "--warmup", str(warmup)]
+            args += ["--quick"] * quick
+            done = subprocess.run(
+                args, check=False, cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"{row.name} failed:\n{done.stderr[-2000:]}")
+            rounds[round_] = json.loads(done.stdout.strip().splitlines()[-1])["samples"]
+        return statistics.median(rounds[round_][contender])
+
+    return launch
+
+
 def _launcher(row: Row, args: argparse.Namespace, env: dict[str, str], work: Path) -> Launch:
     if row.name == "import":
         return lambda contender, _round: _process.import_time(contender, env)
@@ -127,6 +153,8 @@ def _launcher(row: Row, args: argparse.Namespace, env: dict[str, str], work: Pat
         return _mypy_launcher(row.name, env, work, lines=2000)
     assert row.name in BUILDERS, row.name
     steps, warmup = (3, 1) if args.quick else (row.steps or args.steps, args.warmup)
+    if row.together:
+        return _together_launcher(row, env, steps, warmup, args.quick)
     return _worker_launcher(row.name, env, steps, warmup, args.quick)
 
 

@@ -470,8 +470,15 @@ class _Checker(typing.Generic[R]):
             and isinstance(value, Sequence)
             and not isinstance(value, (str, bytes))
         ):
+            item = spec.item
+            plain = item if isinstance(item, _TensorSpec) and item.dtype is None else None
             for i, element in enumerate(value):
-                self._check(spec.item, element, memo, site.item(i))
+                reason = None
+                if plain is not None and type(element) is Tensor:  # without a _Site per item
+                    reason = _match(plain, element._data.shape, memo, f"{site.by}[{i!r}]")
+                    if reason is None:
+                        continue
+                self._check(item, element, memo, site.item(i), reason)
 
     def _check_union(self, spec: _UnionSpec, value: object, memo: _Memo, site: _Site) -> None:
         """The first option that matches wins; a value no option holds is beartype's."""
