@@ -37,12 +37,19 @@ class Generator:
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """numpy's generator, made at first use: ``import stag`` need not load numpy.random."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed``."""
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng = None
         return self
 
 
