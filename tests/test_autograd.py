@@ -52,6 +52,25 @@ def test_leaf_and_result_attributes():
     assert x.sum().grad_fn.name == "sum"
 
 
+def test_grad_fn_is_a_view_of_the_record_that_backward_frees():
+    x = _leaf([1.0, 2.0])
+    y = x * 3.0
+    node = y.grad_fn
+    assert node is not None and node.name == "mul" and node.parents[0] is x
+    assert not node.freed and repr(node) == "<mul>"
+    y.sum().backward()
+    after = y.grad_fn
+    assert after is not None and after.name == "mul" and after.freed
+    assert after.parents == () and repr(after) == "<mul (freed)>"
+
+
+def test_cross_entropy_records_one_node():
+    logits = _leaf([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    loss = stag.nn.functional.cross_entropy(logits, stag.tensor(np.array([1, 2])))
+    node = loss.grad_fn
+    assert node is not None and node.name == "cross_entropy" and node.parents == (logits,)
+
+
 def test_ops_on_constants_do_not_record():
     y = _const([1.0, 2.0]) * _const([3.0, 4.0])
     assert y.requires_grad is False and y.grad_fn is None

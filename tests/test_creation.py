@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -185,3 +188,15 @@ def test_randn_like_follows_manual_seed():
     a = stag.randn_like(src).numpy()
     stag.manual_seed(4)
     np.testing.assert_array_equal(stag.randn_like(src).numpy(), a)
+
+
+def test_import_stag_leaves_numpy_random_unloaded_until_a_random_tensor():
+    code = (
+        "import sys, stag\n"
+        "print('numpy.random' in sys.modules)\n"
+        "stag.randn(2)\n"
+        "print('numpy.random' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
