@@ -199,4 +199,3 @@ def test_import_stag_leaves_numpy_random_unloaded_until_a_random_tensor():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
-
