@@ -126,6 +126,20 @@ class Tensor(Generic[*Shape]):
         """The same values, cut from the graph (shares memory)."""
         return Tensor(self._data)
 
+    def astype(self, dtype: npt.DTypeLike) -> Tensor[*Shape]:
+        """The values in another dtype (a copy), differentiable between floating dtypes.
+
+        The same dtype gives ``self`` back.  A cast to an integer or bool dtype is cut
+        from the graph, as in PyTorch: such tensors do not carry gradients.
+        """
+        target = np.dtype(dtype)
+        if target == self._data.dtype:
+            return self
+        if target.kind != "f":
+            with _autograd.no_grad():
+                return apply(E.astype, self, dtype=target)
+        return apply(E.astype, self, dtype=target)
+
     def numpy(self) -> npt.NDArray[Any]:
         """A read-only view of the values (copy it to modify)."""
         view = self._data.view()
@@ -852,7 +866,10 @@ def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]
 def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
     dx, dy = x._data.dtype, y._data.dtype
     if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
-        raise DTypeError(f"{name}: dtypes {dx} and {dy} differ; convert one of them first")
+        raise DTypeError(
+            f"{name}: dtypes {dx} and {dy} differ; convert one of them first "
+            f"(.astype(np.{dy}), for instance)"
+        )
 
 
 def _binary(

@@ -278,6 +278,30 @@ def test_comparison_with_python_scalar(name):
 # ------------------------------------------------------------------ dtypes and composition
 
 
+def test_astype_casts_values_and_gradients_between_float_dtypes():
+    x = stag.tensor(np.array([1.5, -2.25]), requires_grad=True)  # float64
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32 and y.grad_fn is not None and y.grad_fn.name == "astype"
+    (y * y).sum().backward()
+    assert x.grad is not None and x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, -4.5])
+
+
+def test_astype_to_the_same_dtype_is_the_tensor_and_to_ints_is_cut_from_the_graph():
+    x = stag.tensor(np.array([1.5, -2.25]), requires_grad=True)
+    assert x.astype(np.float64) is x
+    ints = x.astype(np.int64)
+    assert ints.dtype == np.int64 and not ints.requires_grad and ints.grad_fn is None
+    np.testing.assert_array_equal(ints.numpy(), [1, -2])
+
+
+def test_mixed_float_dtypes_name_the_fix():
+    a, b = stag.tensor(np.ones(2, np.float32)), stag.tensor(np.ones(2))
+    with pytest.raises(stag.DTypeError, match=r"add: dtypes float32 and float64 differ.*astype"):
+        a + b
+    np.testing.assert_array_equal((a.astype(np.float64) + b).numpy(), [2.0, 2.0])
+
+
 def test_python_numbers_take_a_float_tensors_dtype_and_follow_numpy_for_ints():
     f = stag.tensor(np.array([1.0, 2.0], dtype=np.float32))
     for number in (2, 2.0, True, np.float64(2.0)):  # one cached constant serves them all

@@ -187,6 +187,8 @@ GRADCHECK_CASES = {
     "minimum": _binary(stag.minimum, lambda s: on_grid(s, 0.0), lambda s: on_grid(s, 0.125)),
     "where": _where,
     "clip": _clip,
+    # through longdouble and back: exact in float64, so the check sees the cast's plumbing
+    "astype": _unary(lambda t: t.astype(np.longdouble).astype(np.float64)),
     "sum": _reduction("sum"),
     "mean": _reduction("mean"),
     "max": _reduction("max", distinct),
@@ -234,6 +236,7 @@ ARITY = {
             "sigmoid",
             "relu",
             "clip",
+            "astype",
             "sum",
             "mean",
             "max",

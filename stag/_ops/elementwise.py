@@ -78,6 +78,8 @@ sigmoid = defprim("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans))
 relu = defprim("relu", lambda x: np.maximum(x, 0), lambda g, ans, x: g * (x > 0))
 clip = defprim("clip", _clip,
     lambda g, ans, x, lo, hi: g * ((x >= lo) & (x <= hi)))
+astype = defprim("astype", lambda x, dtype: x.astype(dtype),
+    lambda g, ans, x, dtype: g.astype(x.dtype))
 
 lt = defprim("lt", np.less)
 le = defprim("le", np.less_equal)

@@ -31,3 +31,4 @@ full_shape: Tensor[Batch, L3] = stag.full((n, 4), 0.0)  # E: arg-type
 like_shape: Tensor[Batch, L3] = stag.zeros_like(x)  # E: arg-type
 range_size: Tensor[L3] = stag.arange(n)  # E: arg-type
 not_a_vector: Tensor[L1] = stag.tensor(2.0)  # E: assignment
+cast_to_other_dims: Tensor[Batch, L3] = x.astype("float64")  # E: assignment

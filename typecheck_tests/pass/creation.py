@@ -54,3 +54,6 @@ assert_type(stag.rand_like(x, generator=stag.Generator(0)), Tensor[Batch, L784])
 
 # A Python number becomes a 0-d tensor.
 assert_type(stag.tensor(1.5), Tensor[()])
+
+# astype changes the dtype, which is not in the static type: the shape is kept.
+assert_type(x.astype(np.float64), Tensor[Batch, L784])
