@@ -1,4 +1,5 @@
-"""What the two digits examples share: the data split, the confusion matrix, the plot.
+"""What the two digits examples share: the command line, the data split, the confusion
+matrix, the plot.
 
 Not an example of its own: ``digits_mlp.py`` and ``digits_cnn.py`` import it
 (run as scripts, their folder is on ``sys.path``; mypy finds it through
@@ -7,6 +8,7 @@ Not an example of its own: ``digits_mlp.py`` and ``digits_cnn.py`` import it
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,30 @@ from sklearn.model_selection import train_test_split
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 CLASSES = 10
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+
+
+def parse_args(
+    argv: list[str] | None, description: str, *, epochs: int, quick_epochs: int
+) -> argparse.Namespace:
+    """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck``.
+
+    **Returns:** the parsed options, ``epochs`` filled in (``quick_epochs`` with
+    ``--quick``, else ``epochs``, unless ``--epochs`` says).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seed", type=int, default=0, help="seed for the split, init, order")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs (used by the tests)")
+    parser.add_argument("--epochs", type=int, default=None, help=f"passes over the data ({epochs})")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint, PNG folder")
+    parser.add_argument(
+        "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
+    )
+    args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = quick_epochs if args.quick else epochs
+    return args
 
 
 def split_digits(seed: int) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:

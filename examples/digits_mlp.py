@@ -29,15 +29,13 @@ flattening them to 64 features (see ``MLP.__call__``)::
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 from typing import Literal, NewType, TypeVar
 
 import numpy as np
-from _digits import IntArray, confusion_matrix, plot, split_digits
+from _digits import IntArray, confusion_matrix, parse_args, plot, split_digits
 from tqdm import tqdm
 
 import stag
@@ -57,7 +55,6 @@ Classes = Literal[10]
 PIXELS: Pixels = 64
 HIDDEN: Hidden = 256
 CLASSES: Classes = 10
-DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,17 +147,8 @@ def train(opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed for the split, init, order")
-    parser.add_argument("--quick", action="store_true", help="fewer epochs (used by the tests)")
-    parser.add_argument("--epochs", type=int, default=None, help="passes over the data (30)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint, PNG folder")
-    parser.add_argument(
-        "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
-    )
-    args = parser.parse_args(argv)
-    epochs = args.epochs if args.epochs is not None else (3 if args.quick else 30)
+    args = parse_args(argv, __doc__.splitlines()[0], epochs=30, quick_epochs=3)
+    epochs: int = args.epochs
 
     data = load_data(args.seed)
     print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
