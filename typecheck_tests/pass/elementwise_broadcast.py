@@ -55,6 +55,13 @@ assert_type(x.clip(-1.0, 1.0), Tensor[Batch, L3])
 # Comparisons give a (bool) tensor of the same shape; `where` selects with it.
 assert_type(x > 0, Tensor[Batch, L3])
 assert_type(x == y, Tensor[Batch, L3])
+# < <= > >= and ** broadcast as + does: a bias, a column, a row, a 0-d, either side.
+assert_type(x < bias, Tensor[Batch, L3])
+assert_type(bias >= x, Tensor[Batch, L3])
+assert_type(x <= column, Tensor[Batch, L3])
+assert_type(x > scale, Tensor[Batch, L3])
+assert_type(x**bias, Tensor[Batch, L3])
+assert_type(x**column, Tensor[Batch, L3])
 assert_type(stag.where(x > y, x, 0.0), Tensor[Batch, L3])
 assert_type(stag.maximum(x, 0.0), Tensor[Batch, L3])
 assert_type(stag.maximum(x, bias), Tensor[Batch, L3])
