@@ -32,7 +32,7 @@ table + bias3  # E: operator
 stag.maximum(x, bias4)  # E: misc
 stag.minimum(x, x_t)  # E: arg-type
 stag.where(x > 0, x_t, 0.0)  # E: misc
-x < bias4  # E: operator
-x >= x_t  # E: operator
+below = x < bias4  # E: operator
+at_least = x >= x_t  # E: operator
 x**bias4  # E: operator
 x.add_(x_t)  # E: arg-type
