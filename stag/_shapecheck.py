@@ -472,10 +472,12 @@ class _Checker(typing.Generic[R]):
         ):
             item = spec.item
             plain = item if isinstance(item, _TensorSpec) and item.dtype is None else None
+            binds = plain is not None and bool(plain.names or plain.variadic)
             for i, element in enumerate(value):
                 reason = None
                 if plain is not None and type(element) is Tensor:  # without a _Site per item
-                    reason = _match(plain, element._data.shape, memo, f"{site.by}[{i!r}]")
+                    by = f"{site.by}[{i!r}]" if binds else ""  # named only where a dim binds
+                    reason = _match(plain, element._data.shape, memo, by)
                     if reason is None:
                         continue
                 self._check(item, element, memo, site.item(i), reason)
