@@ -1,117 +1,70 @@
 """stag: tensors whose shapes are checked by mypy, with reverse-mode autograd on numpy.
 
-Everything public is re-exported here; the modules behind it are private.
+Everything public is re-exported here, each name once; the modules behind it are
+private.  README's "API" section lists the same names (tests/test_api.py keeps
+the two in step).
 """
 
-from stag import data, io, nn, optim
-from stag._autograd import enable_grad, is_grad_enabled, no_grad
-from stag._creation import (
-    Generator,
-    arange,
-    eye,
-    full,
-    full_like,
-    manual_seed,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randn,
-    randn_like,
-    tensor,
-    zeros,
-    zeros_like,
-)
-from stag._dims import L1, AnyShape, Dyn
-from stag._errors import DTypeError, ShapeError
-from stag._functional import (
-    derivative,
-    grad,
-    register_pytree,
-    tree_flatten,
-    tree_unflatten,
-    value_and_grad,
-)
-from stag._functions import (
-    abs,
-    concat,
-    cos,
-    exp,
-    log,
-    matmul,
-    maximum,
-    minimum,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    stack,
-    tanh,
-    where,
-)
-from stag._shapecheck import checking_enabled, disable_checking, set_checking, shapecheck
-from stag._shapecheck_hook import install_import_hook
-from stag._tensor import Tensor
-from stag.io import CheckpointError, load, save
+from stag import data as data
+from stag import io as io
+from stag import nn as nn
+from stag import optim as optim
+from stag._autograd import enable_grad as enable_grad
+from stag._autograd import is_grad_enabled as is_grad_enabled
+from stag._autograd import no_grad as no_grad
+from stag._creation import Generator as Generator
+from stag._creation import arange as arange
+from stag._creation import eye as eye
+from stag._creation import full as full
+from stag._creation import full_like as full_like
+from stag._creation import manual_seed as manual_seed
+from stag._creation import ones as ones
+from stag._creation import ones_like as ones_like
+from stag._creation import rand as rand
+from stag._creation import rand_like as rand_like
+from stag._creation import randn as randn
+from stag._creation import randn_like as randn_like
+from stag._creation import tensor as tensor
+from stag._creation import zeros as zeros
+from stag._creation import zeros_like as zeros_like
+from stag._dims import L1 as L1
+from stag._dims import AnyShape as AnyShape
+from stag._dims import Dyn as Dyn
+from stag._errors import DTypeError as DTypeError
+from stag._errors import ShapeError as ShapeError
 
-__all__ = [
-    "L1",
-    "AnyShape",
-    "CheckpointError",
-    "DTypeError",
-    "Dyn",
-    "Generator",
-    "ShapeError",
-    "Tensor",
-    "abs",
-    "arange",
-    "checking_enabled",
-    "concat",
-    "cos",
-    "data",
-    "derivative",
-    "disable_checking",
-    "enable_grad",
-    "exp",
-    "eye",
-    "full",
-    "full_like",
-    "grad",
-    "install_import_hook",
-    "io",
-    "is_grad_enabled",
-    "load",
-    "log",
-    "manual_seed",
-    "matmul",
-    "maximum",
-    "minimum",
-    "nn",
-    "no_grad",
-    "ones",
-    "ones_like",
-    "optim",
-    "rand",
-    "rand_like",
-    "randn",
-    "randn_like",
-    "register_pytree",
-    "relu",
-    "save",
-    "set_checking",
-    "shapecheck",
-    "sigmoid",
-    "sin",
-    "sqrt",
-    "stack",
-    "tanh",
-    "tensor",
-    "tree_flatten",
-    "tree_unflatten",
-    "value_and_grad",
-    "where",
-    "zeros",
-    "zeros_like",
-]  # fmt: skip
+# <generated: functions>
+from stag._free_functions import abs as abs
+from stag._free_functions import concat as concat
+from stag._free_functions import cos as cos
+from stag._free_functions import exp as exp
+from stag._free_functions import log as log
+from stag._free_functions import matmul as matmul
+from stag._free_functions import maximum as maximum
+from stag._free_functions import minimum as minimum
+from stag._free_functions import relu as relu
+from stag._free_functions import sigmoid as sigmoid
+from stag._free_functions import sin as sin
+from stag._free_functions import sqrt as sqrt
+from stag._free_functions import stack as stack
+from stag._free_functions import tanh as tanh
+from stag._free_functions import where as where
+
+# </generated: functions>
+from stag._shapecheck import checking_enabled as checking_enabled
+from stag._shapecheck import disable_checking as disable_checking
+from stag._shapecheck import set_checking as set_checking
+from stag._shapecheck import shapecheck as shapecheck
+from stag._shapecheck_hook import install_import_hook as install_import_hook
+from stag._tensor import Tensor as Tensor
+from stag._transforms import derivative as derivative
+from stag._transforms import grad as grad
+from stag._transforms import register_pytree as register_pytree
+from stag._transforms import tree_flatten as tree_flatten
+from stag._transforms import tree_unflatten as tree_unflatten
+from stag._transforms import value_and_grad as value_and_grad
+from stag.io import CheckpointError as CheckpointError
+from stag.io import load as load
+from stag.io import save as save
 
 __version__ = "0.1.0"

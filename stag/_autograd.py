@@ -1,50 +1,84 @@
-"""The reverse-mode engine: recording, backward, grad mode.
+"""The reverse-mode engine: records, backward, grad mode.
 
-A tensor that needs a gradient and was made by a primitive carries a record of
-how (``Record``): the primitive, its input tensors, their arrays, keyword
-arguments and version counters.  ``backward`` walks the tensors reachable from
-the root newest-first (a heap on their creation numbers), calling each
-primitive's vector-Jacobian products.
-Everything here works on plain ``numpy`` arrays; the typed facade lives in
-``_tensor.py`` and only calls ``apply`` and ``backward``.
+A tensor that needs a gradient and was made by a primitive carries a *record* of
+how (``Record``): the primitive, its input tensors, their arrays, keyword arguments
+and version counters.  ``backward`` walks the tensors reachable from the root
+newest-first (a heap on their creation numbers), calling each primitive's
+vector-Jacobian products.
+
+The engine imports nothing else of stag: it works on plain ``numpy`` arrays and on
+any object with the fields of ``Traced`` (the facade's ``Tensor`` is one), calling
+primitives through the fields of ``Differentiable``.  Making tensors (``apply``)
+belongs to the facade, ``_tensor.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-from stag._errors import ShapeError
-
-if TYPE_CHECKING:
-    from stag._ops import Primitive
-    from stag._tensor import Tensor
-
-    AnyTensor: TypeAlias = Tensor[*tuple[Any, ...]]
-
 Array: TypeAlias = npt.NDArray[Any]
-
-__all__ = [
-    "Node", "Record", "apply", "backward", "enable_grad", "is_grad_enabled", "no_grad", "unbroadcast",
-]  # fmt: skip
+Vjp: TypeAlias = Callable[..., Array]
 
 
+class Differentiable(Protocol):
+    """What backward reads of a primitive (``stag._ops.Primitive`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def vjps(self) -> tuple[Vjp, ...]: ...
+    @property
+    def variadic(self) -> bool: ...
+    @property
+    def freed_record(self) -> Record: ...
+
+
+class Traced(Protocol):
+    """The fields of a tensor that the engine reads and writes."""
+
+    _data: Array
+    _grad: Array | None
+    _requires_grad: bool
+    _record: Record | None
+    _version: int
+    _seq: int
+
+
+# How a tensor was computed, kept on the tensor itself (``_record``): the primitive, its
+# input tensors, their arrays, its keyword arguments, and each input's in-place version
+# counter at record time (backward refuses to run if an input changed since).  A plain
+# tuple: it is built on every recorded op, and a tuple is the cheapest object Python
+# makes (a class here cost a tenth of a small op's time).  Backward frees it, unless
+# retain_graph, by putting the primitive's ``freed_record`` (no inputs, no arrays) in its
+# place; every primitive has at least one input, so no inputs means "freed".
+Record: TypeAlias = tuple[
+    Differentiable, tuple[Traced, ...], tuple[Array, ...], dict[str, Any], tuple[int, ...]
+]
+
+# Every tensor gets a creation number.  An op's output is always newer than its
+# inputs, so walking tensors newest-first is a reverse topological order: by the
+# time a tensor is reached, every tensor that used it has passed on its gradient.
+creation_order = itertools.count()
+
+
+# ------------------------------------------------------------------ grad mode
 class _GradMode:
     enabled = True
 
 
-_mode = _GradMode()
+grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
     """Whether ops record the graph now (False inside ``no_grad``)."""
-    return _mode.enabled
+    return grad_mode.enabled
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -60,11 +94,11 @@ class no_grad(contextlib.ContextDecorator):
         self._saved: list[bool] = []  # a stack: a decorated function may recurse
 
     def __enter__(self) -> None:
-        self._saved.append(_mode.enabled)
-        _mode.enabled = self._enabled
+        self._saved.append(grad_mode.enabled)
+        grad_mode.enabled = self._enabled
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._saved.pop()
+        grad_mode.enabled = self._saved.pop()
 
 
 class enable_grad(no_grad):
@@ -73,21 +107,8 @@ class enable_grad(no_grad):
     _enabled = True
 
 
-# How a tensor was computed, kept on the tensor itself (``_node``): the primitive, its
-# input tensors, their arrays, its keyword arguments, and each input's in-place version
-# counter at record time (backward refuses to run if an input changed since).  A plain
-# tuple: it is built on every recorded op, and a tuple is the cheapest object Python
-# makes (a Node class here cost a tenth of a small op's time).  Backward frees it,
-# unless retain_graph, by putting the primitive's ``freed`` record (no inputs, no
-# arrays) in its place; every primitive has at least one input, so no inputs means
-# "freed".
-Record: TypeAlias = tuple[
-    "Primitive", tuple["AnyTensor", ...], tuple[Array, ...], dict[str, Any], tuple[int, ...]
-]
-
-
-class Node:
-    """A read-only view of how a tensor was computed (``tensor.grad_fn``).
+class RecordView:
+    """A read-only view of a tensor's record (``tensor.grad_fn``).
 
     ``name`` is the primitive's name, ``parents`` its input tensors (empty once
     backward has freed the graph).
@@ -97,7 +118,7 @@ class Node:
 
     def __init__(self, record: Record) -> None:
         self.name: str = record[0].name
-        self.parents: tuple[AnyTensor, ...] = record[1]
+        self.parents: tuple[Traced, ...] = record[1]
 
     @property
     def freed(self) -> bool:
@@ -107,92 +128,8 @@ class Node:
         return f"<{self.name}{' (freed)' if self.freed else ''}>"
 
 
-_tensor_type: type[AnyTensor]
-
-# Every tensor gets a creation number.  An op's output is always newer than its
-# inputs, so walking tensors newest-first is a reverse topological order: by the
-# time a tensor is reached, every tensor that used it has passed on its gradient.
-creation_order = itertools.count()
-
-
-def register_tensor_type(cls: type[AnyTensor]) -> None:
-    """Tell the engine which class its results are (called once by ``_tensor``)."""
-    global _tensor_type
-    _tensor_type = cls
-
-
-def apply(prim: Primitive, *args: AnyTensor, **kwargs: Any) -> AnyTensor:
-    """Run ``prim`` forward on the tensors' arrays and record it if needed.
-
-    This is the per-op hot path: one forward call, one tensor, and a record only
-    when grad mode is on and some input requires grad.  One and two inputs are
-    spelled out: a comprehension is a function call in Python 3.11.
-    """
-    if len(args) == 1:
-        datas: tuple[Array, ...] = (args[0]._data,)
-    elif len(args) == 2:
-        datas = (args[0]._data, args[1]._data)
-    else:
-        datas = tuple([a._data for a in args])
-    try:
-        ans = prim.forward(*datas, **kwargs) if kwargs else prim.forward(*datas)
-    except ValueError as exc:
-        raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
-    out = _tensor_type.__new__(_tensor_type)
-    out._data = ans
-    out._grad = None
-    out._version = 0
-    out._seq = next(creation_order)
-    if _mode.enabled and prim.vjps:
-        for a in args:
-            if a._requires_grad:
-                if len(args) == 1:
-                    versions: tuple[int, ...] = (args[0]._version,)
-                elif len(args) == 2:
-                    versions = (args[0]._version, args[1]._version)
-                else:
-                    versions = tuple([a._version for a in args])
-                out._requires_grad = True
-                out._node = (prim, args, datas, kwargs, versions)
-                return out
-    out._requires_grad = False
-    out._node = None
-    return out
-
-
-def apply2(prim: Primitive, x: AnyTensor, y: AnyTensor) -> AnyTensor:
-    """``apply(prim, x, y)`` for a two-input primitive without keyword arguments.
-
-    The path of the arithmetic operators and ``@``, written out without the
-    ``*args``/``**kwargs`` packing that costs ``apply`` a tenth of a small op's time.
-    """
-    xd, yd = x._data, y._data
-    try:
-        ans = prim.forward(xd, yd)
-    except ValueError as exc:
-        raise ShapeError(prim.describe_error((xd, yd), {}, exc)) from None
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
-    out = _tensor_type.__new__(_tensor_type)
-    out._data = ans
-    out._grad = None
-    out._version = 0
-    out._seq = next(creation_order)
-    if _mode.enabled and (x._requires_grad or y._requires_grad) and prim.vjps:
-        out._requires_grad = True
-        out._node = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
-    else:
-        out._requires_grad = False
-        out._node = None
-    return out
-
-
-_NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
-
-
-def _check_versions(t: AnyTensor, record: Record) -> None:
+# ------------------------------------------------------------------- backward
+def _check_versions(t: Traced, record: Record) -> None:
     """Raise if ``record``'s graph was freed or an input it saved was changed in place."""
     _prim, parents, _datas, _kwargs, versions = record
     if not parents:
@@ -209,7 +146,7 @@ def _check_versions(t: AnyTensor, record: Record) -> None:
 
 
 def backward(
-    root: AnyTensor,
+    root: Traced,
     seed: Array,
     *,
     retain_graph: bool = False,
@@ -223,15 +160,15 @@ def backward(
     is touched: the functional API's path.
     """
     # keyed by the tensors themselves: their hash is object identity (see Tensor.__hash__)
-    grads: dict[AnyTensor, Array] = {root: seed}
-    pending: list[tuple[int, AnyTensor]] = [(-root._seq, root)]
+    grads: dict[Traced, Array] = {root: seed}
+    pending: list[tuple[int, Traced]] = [(-root._seq, root)]
     passed_on: set[int] = set()  # ids of arrays a VJP returned unchanged (add passes g twice)
     while pending:
         t = heappop(pending)[1]
         g = grads.pop(t)
         if capture is not None and id(t) in capture:
             capture[id(t)] = g
-        record = t._node
+        record = t._record
         if record is None:
             if capture is None:
                 _accumulate(t, g, id(g) in passed_on)
@@ -262,7 +199,7 @@ def backward(
             else:
                 grads[p] = previous + gp
         if not retain_graph:
-            t._node = prim.freed
+            t._record = prim.freed_record
 
 
 def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
@@ -278,7 +215,7 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g
 
 
-def _accumulate(leaf: AnyTensor, g: Array, shared: bool) -> None:
+def _accumulate(leaf: Traced, g: Array, shared: bool) -> None:
     """Add ``g`` into ``leaf._grad``, keeping ``g`` itself only when nothing else holds it."""
     if leaf._grad is not None:
         leaf._grad = leaf._grad + g
@@ -290,9 +227,7 @@ def _accumulate(leaf: AnyTensor, g: Array, shared: bool) -> None:
     leaf._grad = g if owned else np.array(g, dtype)
 
 
-def collect(
-    root: AnyTensor, wrt: Sequence[AnyTensor], *, retain_graph: bool = False
-) -> list[Array]:
+def collect(root: Traced, wrt: Sequence[Traced], *, retain_graph: bool = False) -> list[Array]:
     """d root / d each of ``wrt``, zeros where ``root`` does not depend on it."""
     capture: dict[int, Array | None] = {id(w): None for w in wrt}
     seed = np.ones_like(root._data)

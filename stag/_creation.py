@@ -7,23 +7,14 @@ with ``n: Batch`` and a declared ``Tensor[Batch, Literal[784]]`` target.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
-from typing_extensions import TypeVarTuple
 
-from stag._dims import AnyShape, Dyn
+from stag._dims import AnyShape, Dyn, N, S
 from stag._errors import ShapeError
 from stag._tensor import Tensor
-
-__all__ = [
-    "Generator", "arange", "eye", "full", "full_like", "manual_seed", "ones", "ones_like",
-    "rand", "rand_like", "randn", "randn_like", "tensor", "zeros", "zeros_like",
-]  # fmt: skip
-
-S = TypeVarTuple("S")
-N = TypeVar("N")
 
 DType = npt.DTypeLike
 _DEFAULT_FLOAT = np.dtype(np.float32)
@@ -61,7 +52,7 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def _float_dtype(dtype: DType | None) -> np.dtype[Any]:
+def float_dtype(dtype: DType | None) -> np.dtype[Any]:
     return _DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
 
@@ -108,19 +99,19 @@ def tensor(
 
 def zeros(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[*S]:
     """A tensor of zeros of shape ``dims``."""
-    return _leaf(np.zeros(_shape("zeros", dims), _float_dtype(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape("zeros", dims), float_dtype(dtype)), requires_grad)
 
 
 def ones(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[*S]:
     """A tensor of ones of shape ``dims``."""
-    return _leaf(np.ones(_shape("ones", dims), _float_dtype(dtype)), requires_grad)
+    return _leaf(np.ones(_shape("ones", dims), float_dtype(dtype)), requires_grad)
 
 
 def full(
     shape: tuple[*S], fill_value: float, *, dtype: DType | None = None, requires_grad: bool = False
 ) -> Tensor[*S]:
     """A tensor of shape ``shape`` filled with ``fill_value``."""
-    return _leaf(np.full(_shape("full", shape), fill_value, _float_dtype(dtype)), requires_grad)
+    return _leaf(np.full(_shape("full", shape), fill_value, float_dtype(dtype)), requires_grad)
 
 
 def randn(
@@ -131,7 +122,7 @@ def randn(
 ) -> Tensor[*S]:
     """Standard normal samples of shape ``dims``."""
     rng = (generator or default_generator).rng
-    data = rng.standard_normal(_shape("randn", dims)).astype(_float_dtype(dtype))
+    data = rng.standard_normal(_shape("randn", dims)).astype(float_dtype(dtype))
     return _leaf(data, requires_grad)
 
 
@@ -143,7 +134,7 @@ def rand(
 ) -> Tensor[*S]:
     """Uniform samples in ``[0, 1)`` of shape ``dims``."""
     rng = (generator or default_generator).rng
-    data = rng.random(_shape("rand", dims)).astype(_float_dtype(dtype))
+    data = rng.random(_shape("rand", dims)).astype(float_dtype(dtype))
     return _leaf(data, requires_grad)
 
 
@@ -164,7 +155,7 @@ def arange(
 def eye(n: N, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[N, N]:
     """The ``n`` x ``n`` identity matrix."""
     (size,) = _shape("eye", [n])
-    return _leaf(np.eye(size, dtype=_float_dtype(dtype)), requires_grad)
+    return _leaf(np.eye(size, dtype=float_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:

@@ -17,9 +17,9 @@ checking it at run time.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
-__all__ = ["L1", "AnyShape", "Dyn"]
+from typing_extensions import TypeVarTuple
 
 Dyn: TypeAlias = Any
 """A dim whose size is known only at run time and not named."""
@@ -28,3 +28,15 @@ AnyShape: TypeAlias = tuple[Any, ...]
 """Any number of ``Dyn`` dims: ``Tensor[*AnyShape]`` is a tensor of unknown shape."""
 
 L1: TypeAlias = Literal[1]
+
+
+# --------------------------------------------------------- the shape algebra's variables
+# Shared by the typed modules (``Tensor[*Shape]``, ``Tensor[*B, M, K]``, ...): a type
+# variable means nothing outside the signature that uses it, so one set serves all.
+Shape = TypeVarTuple("Shape")
+B = TypeVarTuple("B")
+S = TypeVarTuple("S")
+M = TypeVar("M")
+K = TypeVar("K")
+N = TypeVar("N")
+P = TypeVar("P")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DTypeError", "ShapeError", "format_shapes"]
-
 
 class ShapeError(ValueError):
     """A shape, rank or size that an op cannot accept.

@@ -2,40 +2,25 @@
 
 The shape algebra lives in the signatures: self-types and overloads say what
 shape an op returns, so mypy (and pyright) reject a mismatched matmul or bias
-at check time.  At run time a method is one call into ``_autograd.apply``;
-the overloads cost nothing.
-
-Overload order, everywhere: exact same shape (or a Python scalar) first, then
-trailing-dim broadcast both ways, then keep-dims broadcast both ways (last
-axis, then leading axis), then a 0-d tensor on either side.
+at check time.  At run time a method is one call into ``apply``, which runs a
+primitive of ``stag._ops`` and records it for the engine (``_autograd``); the
+overloads cost nothing.  The operators, shape-keeping ops and reductions are
+generated from their declarations in ``stag._ops`` (``python -m stag._codegen``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, Literal, Self, TypeVar, overload
+from typing import Any, Generic, Literal, Self, overload
 
 import numpy as np
 import numpy.typing as npt
-from typing_extensions import TypeVarTuple
 
 from stag import _autograd
-from stag._autograd import Array, Node, Record, apply, apply2
-from stag._dims import L1, AnyShape, Dyn
+from stag._autograd import Array, Record, RecordView, grad_mode
+from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
-from stag._ops import Primitive, linalg, movement
-from stag._ops import elementwise as E
-from stag._ops import reduce as R
-
-__all__ = ["Tensor"]
-
-Shape = TypeVarTuple("Shape")
-B = TypeVarTuple("B")
-S = TypeVarTuple("S")
-M = TypeVar("M")
-K = TypeVar("K")
-N = TypeVar("N")
-P = TypeVar("P")
+from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
 Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
 Axis = int | tuple[int, ...] | None
@@ -50,13 +35,13 @@ class Tensor(Generic[*Shape]):
     ``backward()`` can compute gradients.
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_requires_grad", "_seq", "_version")
+    __slots__ = ("__weakref__", "_data", "_grad", "_record", "_requires_grad", "_seq", "_version")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     _data: Array
     _grad: Array | None
     _requires_grad: bool
-    _node: Record | None
+    _record: Record | None
     _version: int
     _seq: int
 
@@ -65,7 +50,7 @@ class Tensor(Generic[*Shape]):
         self._data = data
         self._grad = None
         self._requires_grad = requires_grad
-        self._node = None
+        self._record = None
         self._version = 0
         self._seq = next(_autograd.creation_order)
 
@@ -93,7 +78,7 @@ class Tensor(Generic[*Shape]):
 
     def requires_grad_(self, requires_grad: bool = True) -> Self:
         """Mark a leaf as a parameter whose gradient ``backward`` should fill."""
-        if self._node is not None:
+        if self._record is not None:
             raise RuntimeError("requires_grad_ applies to leaf tensors; use detach() first")
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"only floating tensors can require grad, not {self._data.dtype}")
@@ -113,14 +98,14 @@ class Tensor(Generic[*Shape]):
         self._grad = None if value is None else value._data
 
     @property
-    def grad_fn(self) -> Node | None:
-        """The node that made this tensor (``.name`` is the primitive), None for leaves."""
-        record = self._node
-        return None if record is None else Node(record)
+    def grad_fn(self) -> RecordView | None:
+        """How this tensor was made (``.name`` is the primitive), None for leaves."""
+        record = self._record
+        return None if record is None else RecordView(record)
 
     @property
     def is_leaf(self) -> bool:
-        return self._node is None
+        return self._record is None
 
     def detach(self) -> Tensor[*Shape]:
         """The same values, cut from the graph (shares memory)."""
@@ -137,8 +122,8 @@ class Tensor(Generic[*Shape]):
             return self
         if target.kind != "f":
             with _autograd.no_grad():
-                return apply(E.astype, self, dtype=target)
-        return apply(E.astype, self, dtype=target)
+                return apply(elementwise.astype, self, dtype=target)
+        return apply(elementwise.astype, self, dtype=target)
 
     def numpy(self) -> npt.NDArray[Any]:
         """A read-only view of the values (copy it to modify)."""
@@ -185,8 +170,8 @@ class Tensor(Generic[*Shape]):
         body = np.array2string(
             self._data, precision=4, threshold=20, separator=", ", prefix="tensor("
         )
-        extra = f", grad_fn={self.grad_fn!r}" if self._node is not None else ""
-        if self._requires_grad and self._node is None:
+        extra = f", grad_fn={self.grad_fn!r}" if self._record is not None else ""
+        if self._requires_grad and self._record is None:
             extra = ", requires_grad=True"
         return f"tensor({body}, shape={self.shape}, dtype={self._data.dtype}{extra})"
 
@@ -218,7 +203,7 @@ class Tensor(Generic[*Shape]):
 
     # ------------------------------------------------------------ in place
     def _inplace(self, name: str, other: Tensor[*Shape] | Scalar | None) -> Array:
-        if self._requires_grad and _autograd._mode.enabled:
+        if self._requires_grad and grad_mode.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad; "
                 "wrap optimizer updates in stag.no_grad()"
@@ -259,7 +244,11 @@ class Tensor(Generic[*Shape]):
         self._data[...] = 0
         return self
 
-    # ---------------------------------------------------------- arithmetic
+    # ---------------------------------------------- operators, unary ops, reductions
+    # The arithmetic and comparison operators, the shape-keeping ops and the reductions are
+    # declared in stag/_ops (one entry per op, with its shape rule) and written here by
+    # `python -m stag._codegen`; tests/test_codegen.py fails if this text is out of date.
+    # <generated: operators>
     @overload
     def __add__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
     @overload
@@ -279,7 +268,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __add__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __add__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.add, self, other)
+        return binary(elementwise.add, self, other)
+
+    def __radd__(self, other: Scalar) -> Tensor[*Shape]:
+        return binary(elementwise.add, scalar_constant(other, self, "add"), self)
 
     @overload
     def __sub__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -300,7 +292,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __sub__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __sub__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.sub, self, other)
+        return binary(elementwise.sub, self, other)
+
+    def __rsub__(self, other: Scalar) -> Tensor[*Shape]:
+        return binary(elementwise.sub, scalar_constant(other, self, "sub"), self)
 
     @overload
     def __mul__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -321,7 +316,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __mul__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __mul__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.mul, self, other)
+        return binary(elementwise.mul, self, other)
+
+    def __rmul__(self, other: Scalar) -> Tensor[*Shape]:
+        return binary(elementwise.mul, scalar_constant(other, self, "mul"), self)
 
     @overload
     def __truediv__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -342,7 +340,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __truediv__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __truediv__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.div, self, other)
+        return binary(elementwise.div, self, other)
+
+    def __rtruediv__(self, other: Scalar) -> Tensor[*Shape]:
+        return binary(elementwise.div, scalar_constant(other, self, "div"), self)
 
     @overload
     def __pow__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -363,34 +364,11 @@ class Tensor(Generic[*Shape]):
     @overload
     def __pow__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __pow__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.pow, self, other)
-
-    def __radd__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.add, _scalar(other, self, "add"), self)
-
-    def __rsub__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.sub, _scalar(other, self, "sub"), self)
-
-    def __rmul__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.mul, _scalar(other, self, "mul"), self)
-
-    def __rtruediv__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.div, _scalar(other, self, "div"), self)
+        return binary(elementwise.pow, self, other)
 
     def __rpow__(self, other: Scalar) -> Tensor[*Shape]:
-        return _binary(E.pow, _scalar(other, self, "pow"), self)
+        return binary(elementwise.pow, scalar_constant(other, self, "pow"), self)
 
-    def __neg__(self) -> Tensor[*Shape]:
-        return apply(E.neg, self)
-
-    def __pos__(self) -> Tensor[*Shape]:
-        return self
-
-    def __abs__(self) -> Tensor[*Shape]:
-        return apply(E.abs, self)
-
-    # --------------------------------------------------------- comparisons
-    # Same shape or a scalar; the result is a bool tensor of that shape.
     @overload
     def __lt__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
     @overload
@@ -410,7 +388,7 @@ class Tensor(Generic[*Shape]):
     @overload
     def __lt__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __lt__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.lt, self, other)
+        return binary(elementwise.lt, self, other)
 
     @overload
     def __le__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -431,7 +409,7 @@ class Tensor(Generic[*Shape]):
     @overload
     def __le__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __le__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.le, self, other)
+        return binary(elementwise.le, self, other)
 
     @overload
     def __gt__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -452,7 +430,7 @@ class Tensor(Generic[*Shape]):
     @overload
     def __gt__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __gt__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.gt, self, other)
+        return binary(elementwise.gt, self, other)
 
     @overload
     def __ge__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
@@ -473,68 +451,54 @@ class Tensor(Generic[*Shape]):
     @overload
     def __ge__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __ge__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
-        return _binary(E.ge, self, other)
+        return binary(elementwise.ge, self, other)
 
-    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
-        return _binary(E.eq, self, other)
+    # </generated: operators>
+    # <generated: unary methods>
+    def __neg__(self) -> Tensor[*Shape]:
+        """``-x`` elementwise."""
+        return apply(elementwise.neg, self)
 
-    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
-        return _binary(E.ne, self, other)
-
-    # ------------------------------------------------------------- unary
     def abs(self) -> Tensor[*Shape]:
-        return apply(E.abs, self)
+        """``|x|`` elementwise."""
+        return apply(elementwise.abs, self)
+
+    __abs__ = abs
 
     def exp(self) -> Tensor[*Shape]:
-        return apply(E.exp, self)
+        """``e ** x`` elementwise."""
+        return apply(elementwise.exp, self)
 
     def log(self) -> Tensor[*Shape]:
-        return apply(E.log, self)
+        """Natural logarithm elementwise."""
+        return apply(elementwise.log, self)
 
     def sqrt(self) -> Tensor[*Shape]:
-        return apply(E.sqrt, self)
+        """Square root elementwise."""
+        return apply(elementwise.sqrt, self)
 
     def tanh(self) -> Tensor[*Shape]:
-        return apply(E.tanh, self)
+        """Hyperbolic tangent elementwise."""
+        return apply(elementwise.tanh, self)
 
     def sin(self) -> Tensor[*Shape]:
-        return apply(E.sin, self)
+        """Sine elementwise (radians)."""
+        return apply(elementwise.sin, self)
 
     def cos(self) -> Tensor[*Shape]:
-        return apply(E.cos, self)
+        """Cosine elementwise (radians)."""
+        return apply(elementwise.cos, self)
 
     def sigmoid(self) -> Tensor[*Shape]:
-        return apply(E.sigmoid, self)
+        """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
+        return apply(elementwise.sigmoid, self)
 
     def relu(self) -> Tensor[*Shape]:
-        return apply(E.relu, self)
+        """``max(x, 0)`` elementwise."""
+        return apply(elementwise.relu, self)
 
-    def clip(self, lo: float | None, hi: float | None) -> Tensor[*Shape]:
-        """Values limited to ``[lo, hi]``; the gradient is 0 where a limit applies."""
-        if lo is None and hi is None:
-            raise ValueError("clip: give lo, hi or both")
-        lo_ = -np.inf if lo is None else lo
-        hi_ = np.inf if hi is None else hi
-        return apply(E.clip, self, lo=lo_, hi=hi_)
-
-    # ------------------------------------------------------------- matmul
-    # Three rules cover numpy's cases: a matrix on the right maps the last dim of
-    # any left operand (vector or batch of matrices); batched matrices pair up;
-    # a vector on the right contracts the last dim (a dot product for two vectors).
-    # The first rule also types generic code: Tensor[*B, I] @ Tensor[I, O].
-    @overload
-    def __matmul__(self: Tensor[*B, K], other: Tensor[K, N]) -> Tensor[*B, N]: ...  # type: ignore[overload-overlap]  # rules 1 and 2 agree on 2-d @ 2-d
-    @overload
-    def __matmul__(self: Tensor[*B, M, K], other: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
-    @overload
-    def __matmul__(self: Tensor[*B, K], other: Tensor[K]) -> Tensor[*B]: ...
-    def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
-        if not isinstance(other, Tensor):
-            return NotImplemented
-        _check_dtypes("matmul", self, other)
-        return apply2(linalg.matmul, self, other)
-
-    # ---------------------------------------------------------- reductions
+    # </generated: unary methods>
+    # <generated: reductions>
     @overload
     def sum(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
     @overload
@@ -557,7 +521,7 @@ class Tensor(Generic[*Shape]):
     def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
     def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
         """Sum over ``axis`` (all axes when None)."""
-        return apply(R.sum, self, axis=axis, keepdims=keepdims)
+        return apply(reduce.sum, self, axis=axis, keepdims=keepdims)
 
     @overload
     def mean(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
@@ -581,7 +545,7 @@ class Tensor(Generic[*Shape]):
     def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
     def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
         """Arithmetic mean over ``axis`` (all axes when None)."""
-        return apply(R.mean, self, axis=axis, keepdims=keepdims)
+        return apply(reduce.mean, self, axis=axis, keepdims=keepdims)
 
     @overload
     def max(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
@@ -605,7 +569,7 @@ class Tensor(Generic[*Shape]):
     def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
     def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
         """Largest value over ``axis``; ties share the gradient evenly."""
-        return apply(R.max, self, axis=axis, keepdims=keepdims)
+        return apply(reduce.max, self, axis=axis, keepdims=keepdims)
 
     @overload
     def min(self, axis: None = None, *, keepdims: Literal[False] = False) -> Tensor[()]: ...
@@ -629,7 +593,31 @@ class Tensor(Generic[*Shape]):
     def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
     def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
         """Smallest value over ``axis``; ties share the gradient evenly."""
-        return apply(R.min, self, axis=axis, keepdims=keepdims)
+        return apply(reduce.min, self, axis=axis, keepdims=keepdims)
+
+    @overload
+    def argmax(self, axis: None = None) -> Tensor[()]: ...
+    @overload
+    def argmax(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
+    @overload
+    def argmax(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
+    @overload
+    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
+    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]:
+        """Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."""
+        return apply(reduce.argmax, self, axis=axis, keepdims=False)
+
+    @overload
+    def argmin(self, axis: None = None) -> Tensor[()]: ...
+    @overload
+    def argmin(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
+    @overload
+    def argmin(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
+    @overload
+    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
+    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]:
+        """Index (int64) of the smallest value over ``axis``."""
+        return apply(reduce.argmin, self, axis=axis, keepdims=False)
 
     @overload
     def var(
@@ -657,34 +645,44 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[*AnyShape]: ...
     def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
-        centered = self - apply(R.mean, self, axis=axis, keepdims=True)
-        squares = apply(R.sum, centered * centered, axis=axis, keepdims=keepdims)
-        count = R.count(self._data.shape, axis)
-        return squares / float(count - ddof)
+        return variance(self, axis, keepdims, ddof)
 
-    @overload
-    def argmax(self, axis: None = None) -> Tensor[()]: ...
-    @overload
-    def argmax(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
-    @overload
-    def argmax(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
-    @overload
-    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]:
-        """Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."""
-        return apply(R.argmax, self, axis=axis, keepdims=False)
+    # </generated: reductions>
 
+    def __pos__(self) -> Tensor[*Shape]:
+        return self
+
+    # == and != keep object's one-signature form: an overload set there is issue 15's
+    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+        return binary(elementwise.eq, self, other)
+
+    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+        return binary(elementwise.ne, self, other)
+
+    def clip(self, lo: float | None, hi: float | None) -> Tensor[*Shape]:
+        """Values limited to ``[lo, hi]``; the gradient is 0 where a limit applies."""
+        if lo is None and hi is None:
+            raise ValueError("clip: give lo, hi or both")
+        lo_ = -np.inf if lo is None else lo
+        hi_ = np.inf if hi is None else hi
+        return apply(elementwise.clip, self, lo=lo_, hi=hi_)
+
+    # ------------------------------------------------------------- matmul
+    # Three rules cover numpy's cases: a matrix on the right maps the last dim of
+    # any left operand (vector or batch of matrices); batched matrices pair up;
+    # a vector on the right contracts the last dim (a dot product for two vectors).
+    # The first rule also types generic code: Tensor[*B, I] @ Tensor[I, O].
     @overload
-    def argmin(self, axis: None = None) -> Tensor[()]: ...
+    def __matmul__(self: Tensor[*B, K], other: Tensor[K, N]) -> Tensor[*B, N]: ...  # type: ignore[overload-overlap]  # rules 1 and 2 agree on 2-d @ 2-d
     @overload
-    def argmin(self: Tensor[*B, N], axis: Literal[-1]) -> Tensor[*B]: ...
+    def __matmul__(self: Tensor[*B, M, K], other: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
     @overload
-    def argmin(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
-    @overload
-    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]:
-        """Index (int64) of the smallest value over ``axis``."""
-        return apply(R.argmin, self, axis=axis, keepdims=False)
+    def __matmul__(self: Tensor[*B, K], other: Tensor[K]) -> Tensor[*B]: ...
+    def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        check_dtypes("matmul", self, other)
+        return apply2(linalg.matmul, self, other)
 
     # ----------------------------------------------------------- movement
     @property
@@ -912,6 +910,78 @@ class Tensor(Generic[*Shape]):
         return apply(movement.take, self, indices=ids)
 
 
+# ------------------------------------------------------------------- running ops
+def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*AnyShape]:
+    """Run ``prim`` forward on the tensors' arrays and record it if needed.
+
+    This is the per-op hot path: one forward call, one tensor, and a record only
+    when grad mode is on and some input requires grad.  One and two inputs are
+    spelled out: a comprehension is a function call in Python 3.11.
+    """
+    if len(args) == 1:
+        datas: tuple[Array, ...] = (args[0]._data,)
+    elif len(args) == 2:
+        datas = (args[0]._data, args[1]._data)
+    else:
+        datas = tuple([a._data for a in args])
+    try:
+        ans = prim.forward(*datas, **kwargs) if kwargs else prim.forward(*datas)
+    except ValueError as exc:
+        raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
+    out: Tensor[*AnyShape] = Tensor.__new__(Tensor)
+    out._data = ans
+    out._grad = None
+    out._version = 0
+    out._seq = next(_autograd.creation_order)
+    if grad_mode.enabled and prim.vjps:
+        for a in args:
+            if a._requires_grad:
+                if len(args) == 1:
+                    versions: tuple[int, ...] = (args[0]._version,)
+                elif len(args) == 2:
+                    versions = (args[0]._version, args[1]._version)
+                else:
+                    versions = tuple([a._version for a in args])
+                out._requires_grad = True
+                out._record = (prim, args, datas, kwargs, versions)
+                return out
+    out._requires_grad = False
+    out._record = None
+    return out
+
+
+def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+    """``apply(prim, x, y)`` for a two-input primitive without keyword arguments.
+
+    The path of the arithmetic operators and ``@``, written out without the
+    ``*args``/``**kwargs`` packing that costs ``apply`` a tenth of a small op's time.
+    """
+    xd, yd = x._data, y._data
+    try:
+        ans = prim.forward(xd, yd)
+    except ValueError as exc:
+        raise ShapeError(prim.describe_error((xd, yd), {}, exc)) from None
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
+    out: Tensor[*AnyShape] = Tensor.__new__(Tensor)
+    out._data = ans
+    out._grad = None
+    out._version = 0
+    out._seq = next(_autograd.creation_order)
+    if grad_mode.enabled and (x._requires_grad or y._requires_grad) and prim.vjps:
+        out._requires_grad = True
+        out._record = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
+    else:
+        out._requires_grad = False
+        out._record = None
+    return out
+
+
+_NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
+
+
 # Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
 # make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
 # in a loop reuses one instead of making one per call; a dtype's cache is cleared
@@ -922,7 +992,7 @@ _constants: dict[np.dtype[Any], dict[float, Tensor[()]]] = {
 }
 
 
-def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
+def scalar_constant(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
     """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
     try:
         return _constants[like._data.dtype][value]
@@ -931,7 +1001,7 @@ def _scalar(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()
 
 
 def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache, for a floating ``like``) the constant ``_scalar`` did not find."""
+    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find."""
     real = isinstance(value, int | float | np.number)
     if not real or isinstance(value, complex | np.complexfloating):
         raise TypeError(
@@ -949,7 +1019,8 @@ def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]
     return constant
 
 
-def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
+def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
+    """Raise ``DTypeError`` for two different floating dtypes meeting in op ``name``."""
     dx, dy = x._data.dtype, y._data.dtype
     if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
         raise DTypeError(
@@ -958,18 +1029,24 @@ def _check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None
         )
 
 
-def _binary(
+def binary(
     prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
 ) -> Tensor[*AnyShape]:
+    """``prim`` on a tensor and a tensor or a Python number (the operators' shared body)."""
     if isinstance(y, Tensor):
         if x._data.dtype is not y._data.dtype:
-            _check_dtypes(prim.name, x, y)
+            check_dtypes(prim.name, x, y)
         return apply2(prim, x, y)
-    try:  # _scalar inlined (the per-op path): the constant is in x's dtype, nothing to check
+    try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
         constant = _constants[x._data.dtype][y]
     except (KeyError, TypeError):
         constant = _new_constant(y, x, prim.name)
     return apply2(prim, x, constant)
 
 
-_autograd.register_tensor_type(Tensor)
+def variance(x: Tensor[*AnyShape], axis: Axis, keepdims: bool, ddof: int) -> Tensor[*AnyShape]:
+    """``Tensor.var``: the mean of squared deviations, ``ddof`` taken from the count."""
+    centered = x - apply(reduce.mean, x, axis=axis, keepdims=True)
+    squares = apply(reduce.sum, centered * centered, axis=axis, keepdims=keepdims)
+    count = reduce.count(x._data.shape, axis)
+    return squares / float(count - ddof)

@@ -79,7 +79,7 @@ SHAPE = ErrorCode("shape", "A shape that stag's arithmetic rules out", "General"
 """The error code of the plugin's own errors (a reshape's element count, concat)."""
 
 _TENSOR = "stag._tensor.Tensor"
-_FUNCTIONS = "stag._functions"
+_FUNCTIONS = "stag._free_functions"
 _CONV = "stag.nn._conv_functional"
 _NN_CONV = "stag.nn._conv"
 

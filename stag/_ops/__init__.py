@@ -1,4 +1,4 @@
-"""The primitive registry: every op the engine can differentiate.
+"""The primitive registry: every op the engine can differentiate, and how the facade shows it.
 
 A primitive is a forward function on numpy arrays and, beside it, one
 vector-Jacobian product per input: ``vjp(g, ans, *inputs, **kwargs)`` returns
@@ -6,25 +6,89 @@ the input's cotangent given the output's cotangent ``g`` and the forward
 result ``ans``.  A VJP may answer at the broadcast (output) shape: the engine
 sums it down to the input's shape with ``unbroadcast``, the one place that
 undoes broadcasting.  Composite ops (softmax losses, variance, layers) are
-written from primitives and need no VJP of their own.  Each family lives in its own
-module; importing this package registers them all.
+written from primitives and need no VJP of their own.
+
+An entry may also say how the typed facade shows it (``facade=``: a ``Facade``
+naming its shape rule, its method, its free function, its operator and its
+docstring).  ``python -m stag._codegen`` writes those methods and functions, with
+the rule's overloads, into the marked sections of ``_tensor.py``,
+``_free_functions.py``, ``__init__.py`` and the README, so that an op is declared
+once, here.  Each family lives in its own module; importing this package
+registers them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from stag._autograd import Array, Record, unbroadcast
+from stag._autograd import Array, Record, Vjp
 from stag._errors import format_shapes
 
-__all__ = ["PRIMITIVES", "Primitive", "defprim", "unbroadcast"]
-
 Forward = Callable[..., Array]
-Vjp = Callable[..., Array]
 ErrorText = Callable[[tuple[Array, ...], dict[str, Any]], str]
+
+# The shape rules the facade's templates know (stag/_codegen.py):
+# "unary": the shape is kept;  "operator": a binary operator and its overloads for
+# broadcasting (+ - * / ** and the comparisons);  "binary": a binary free function with
+# the bias / column broadcasts;  "reduction": sum-like, with axis and keepdims;
+# "index": argmax-like, with axis only.
+Rule = Literal["unary", "operator", "binary", "reduction", "index"]
+
+
+@dataclass(frozen=True)
+class Facade:
+    """How an op appears in the typed API: generated from this, never written by hand.
+
+    **Arguments:**
+    - ``rule``: the shape rule (one of ``Rule``), which picks the overloads.
+    - ``doc``: the docstring of the method and the function.
+    - ``method``: whether ``Tensor`` has a method named after the op.
+    - ``function``: whether ``stag`` has a free function named after the op.
+    - ``operator``: a dunder method (``__add__``, ``__neg__``) that runs the op.
+    - ``reflected``: the operator with the operands swapped (``__radd__``).
+    - ``extra``: more keyword-only parameters, as source text (``ddof: int = 0``).
+    - ``impl``: the function the method calls instead of ``apply`` (a composite op).
+    """
+
+    rule: Rule
+    doc: str = ""
+    method: bool = False
+    function: bool = False
+    operator: str | None = None
+    reflected: str | None = None
+    extra: str = ""
+    impl: str | None = None
+
+
+def unary(
+    doc: str, *, method: bool = True, function: bool = True, operator: str | None = None
+) -> Facade:
+    """A shape-keeping op: a ``Tensor`` method and a ``stag`` function unless told otherwise."""
+    return Facade("unary", doc, method=method, function=function, operator=operator)
+
+
+def binary_operator(dunder: str, reflected: str | None = None) -> Facade:
+    """A binary operator (``__add__``), with its reflected form when it has one."""
+    return Facade("operator", operator=dunder, reflected=reflected)
+
+
+def binary_function(doc: str) -> Facade:
+    """A binary op as a free function (``stag.maximum``) with the broadcasting overloads."""
+    return Facade("binary", doc, function=True)
+
+
+def reduction(doc: str, *, extra: str = "", impl: str | None = None) -> Facade:
+    """A reduction method over ``axis`` with ``keepdims`` (``x.sum(-1)``)."""
+    return Facade("reduction", doc, method=True, extra=extra, impl=impl)
+
+
+def index_reduction(doc: str) -> Facade:
+    """An index-valued reduction method over ``axis`` (``x.argmax(-1)``)."""
+    return Facade("index", doc, method=True)
 
 
 def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:
@@ -34,7 +98,7 @@ def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any])
 class Primitive:
     """One differentiable (or not) op: its forward and its VJPs, side by side."""
 
-    __slots__ = ("_error_text", "forward", "freed", "name", "variadic", "vjps")
+    __slots__ = ("_error_text", "facade", "forward", "freed_record", "name", "variadic", "vjps")
 
     def __init__(
         self,
@@ -44,14 +108,16 @@ class Primitive:
         *,
         variadic: bool,
         error_text: ErrorText | None,
+        facade: Facade | None,
     ) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.variadic = variadic
+        self.facade = facade
         self._error_text = error_text
         # what backward leaves on a tensor this primitive made once its graph is freed
-        self.freed: Record = (self, (), (), {}, ())
+        self.freed_record: Record = (self, (), (), {}, ())
 
     @property
     def differentiable(self) -> bool:
@@ -77,6 +143,9 @@ class Primitive:
 
 PRIMITIVES: dict[str, Primitive] = {}
 
+#: Facades of composite ops (written from primitives, no VJP of their own), by name.
+COMPOSITES: dict[str, Facade] = {}
+
 
 def defprim(
     name: str,
@@ -84,18 +153,37 @@ def defprim(
     *vjps: Vjp,
     variadic: bool = False,
     error_text: ErrorText | None = None,
+    facade: Facade | None = None,
 ) -> Primitive:
     """Register a primitive. No VJPs means not differentiable (comparisons, argmax).
 
     A variadic primitive (concat, stack) has one VJP that takes ``argnum=``.
+    ``facade`` (``unary(...)``, ``operator(...)``, ...) says how the typed API shows it.
     """
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
-    prim = Primitive(name, forward, vjps, variadic=variadic, error_text=error_text)
+    prim = Primitive(name, forward, vjps, variadic=variadic, error_text=error_text, facade=facade)
     PRIMITIVES[name] = prim
     return prim
 
 
-from stag._ops import elementwise, linalg, movement, nn, reduce
+def defcomposite(name: str, facade: Facade) -> None:
+    """Register the facade of a composite op (``var``): its method calls ``facade.impl``."""
+    if name in COMPOSITES or name in PRIMITIVES:
+        raise ValueError(f"op {name!r} is already registered")
+    COMPOSITES[name] = facade
 
-__all__ += ["elementwise", "linalg", "movement", "nn", "reduce"]
+
+def facades() -> list[tuple[str, Facade, Primitive | None]]:
+    """Every op the facade shows, in declaration order: (name, facade, its primitive)."""
+    shown: list[tuple[str, Facade, Primitive | None]] = [
+        (name, prim.facade, prim) for name, prim in PRIMITIVES.items() if prim.facade is not None
+    ]
+    return shown + [(name, facade, None) for name, facade in COMPOSITES.items()]
+
+
+from stag._ops import conv as conv
+from stag._ops import elementwise as elementwise
+from stag._ops import linalg as linalg
+from stag._ops import movement as movement
+from stag._ops import reduce as reduce

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from stag._autograd import Array
-from stag._ops import defprim
+from stag._ops import binary_function, binary_operator, defprim, unary
 
 
 def _pow_exponent_vjp(g: Array, ans: Array, x: Array, y: Array) -> Array:
@@ -43,48 +43,60 @@ def _sigmoid(x: Array) -> Array:
 # fmt: off
 add = defprim("add", np.add,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: g)
+    lambda g, ans, x, y: g, facade=binary_operator("__add__", "__radd__"))
 sub = defprim("sub", np.subtract,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: -g)
+    lambda g, ans, x, y: -g, facade=binary_operator("__sub__", "__rsub__"))
 mul = defprim("mul", np.multiply,
     lambda g, ans, x, y: g * y,
-    lambda g, ans, x, y: g * x)
+    lambda g, ans, x, y: g * x, facade=binary_operator("__mul__", "__rmul__"))
 div = defprim("div", np.divide,
     lambda g, ans, x, y: g / y,
-    lambda g, ans, x, y: -g * ans / y)
+    lambda g, ans, x, y: -g * ans / y, facade=binary_operator("__truediv__", "__rtruediv__"))
 pow = defprim("pow", np.power,
     lambda g, ans, x, y: g * y * np.power(x, y - 1),
-    _pow_exponent_vjp)
+    _pow_exponent_vjp, facade=binary_operator("__pow__", "__rpow__"))
 maximum = defprim("maximum", np.maximum,
     lambda g, ans, x, y: g * _tie_share(x, y),
-    lambda g, ans, x, y: g * _tie_share(y, x))
+    lambda g, ans, x, y: g * _tie_share(y, x),
+    facade=binary_function("The larger of ``x`` and ``y`` elementwise (ties share the gradient)."))
 minimum = defprim("minimum", np.minimum,
     lambda g, ans, x, y: g * _tie_share(y, x),
-    lambda g, ans, x, y: g * _tie_share(x, y))
+    lambda g, ans, x, y: g * _tie_share(x, y),
+    facade=binary_function("The smaller of ``x`` and ``y`` elementwise (ties share the gradient)."))
 where = defprim("where", _where,
     lambda g, ans, x, y, cond: np.where(cond, g, 0),
     lambda g, ans, x, y, cond: np.where(cond, 0, g))
 
-neg = defprim("neg", np.negative, lambda g, ans, x: -g)
-abs = defprim("abs", np.abs, lambda g, ans, x: g * np.sign(x))
-exp = defprim("exp", np.exp, lambda g, ans, x: g * ans)
-log = defprim("log", np.log, lambda g, ans, x: g / x)
-sqrt = defprim("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans))
-tanh = defprim("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans))
-sin = defprim("sin", np.sin, lambda g, ans, x: g * np.cos(x))
-cos = defprim("cos", np.cos, lambda g, ans, x: -g * np.sin(x))
-sigmoid = defprim("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans))
-relu = defprim("relu", lambda x: np.maximum(x, 0), lambda g, ans, x: g * (x > 0))
+neg = defprim("neg", np.negative, lambda g, ans, x: -g,
+    facade=unary("``-x`` elementwise.", method=False, function=False, operator="__neg__"))
+abs = defprim("abs", np.abs, lambda g, ans, x: g * np.sign(x),
+    facade=unary("``|x|`` elementwise.", operator="__abs__"))
+exp = defprim("exp", np.exp, lambda g, ans, x: g * ans,
+    facade=unary("``e ** x`` elementwise."))
+log = defprim("log", np.log, lambda g, ans, x: g / x,
+    facade=unary("Natural logarithm elementwise."))
+sqrt = defprim("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans),
+    facade=unary("Square root elementwise."))
+tanh = defprim("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans),
+    facade=unary("Hyperbolic tangent elementwise."))
+sin = defprim("sin", np.sin, lambda g, ans, x: g * np.cos(x),
+    facade=unary("Sine elementwise (radians)."))
+cos = defprim("cos", np.cos, lambda g, ans, x: -g * np.sin(x),
+    facade=unary("Cosine elementwise (radians)."))
+sigmoid = defprim("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans),
+    facade=unary("``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."))
+relu = defprim("relu", lambda x: np.maximum(x, 0), lambda g, ans, x: g * (x > 0),
+    facade=unary("``max(x, 0)`` elementwise."))
 clip = defprim("clip", _clip,
     lambda g, ans, x, lo, hi: g * ((x >= lo) & (x <= hi)))
 astype = defprim("astype", lambda x, dtype: x.astype(dtype),
     lambda g, ans, x, dtype: g.astype(x.dtype))
 
-lt = defprim("lt", np.less)
-le = defprim("le", np.less_equal)
-gt = defprim("gt", np.greater)
-ge = defprim("ge", np.greater_equal)
+lt = defprim("lt", np.less, facade=binary_operator("__lt__"))
+le = defprim("le", np.less_equal, facade=binary_operator("__le__"))
+gt = defprim("gt", np.greater, facade=binary_operator("__gt__"))
+ge = defprim("ge", np.greater_equal, facade=binary_operator("__ge__"))
 eq = defprim("eq", np.equal)
 ne = defprim("ne", np.not_equal)
 # fmt: on

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from stag._autograd import Array
+from stag._autograd import Array, unbroadcast
 from stag._errors import format_shapes
-from stag._ops import defprim, unbroadcast
+from stag._ops import defprim
 
 
 def _as_matrices(g: Array, x: Array, y: Array) -> tuple[Array, Array, Array]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from stag._autograd import Array
-from stag._ops import defprim
+from stag._ops import defcomposite, defprim, index_reduction, reduction
 
 Axis = int | tuple[int, ...] | None
 # np.sum and np.max without their Python wrappers (typed Any: the stubs want a Literal keepdims)
@@ -112,10 +112,17 @@ def _reducer(fn: Any) -> Any:
 
 
 # fmt: off
-sum = defprim("sum", _reducer(_add_reduce), _sum_vjp)
-mean = defprim("mean", _mean, _mean_vjp)
-max = defprim("max", _reducer(_max_reduce), _extremum_vjp)
-min = defprim("min", _reducer(np.minimum.reduce), _extremum_vjp)
+sum = defprim("sum", _reducer(_add_reduce), _sum_vjp,
+    facade=reduction("Sum over ``axis`` (all axes when None)."))
+mean = defprim("mean", _mean, _mean_vjp,
+    facade=reduction("Arithmetic mean over ``axis`` (all axes when None)."))
+max = defprim("max", _reducer(_max_reduce), _extremum_vjp,
+    facade=reduction("Largest value over ``axis``; ties share the gradient evenly."))
+min = defprim("min", _reducer(np.minimum.reduce), _extremum_vjp,
+    facade=reduction("Smallest value over ``axis``; ties share the gradient evenly."))
+defcomposite("var", reduction(
+    "Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased).",
+    extra="ddof: int = 0", impl="variance"))
 logsumexp = defprim("logsumexp", _logsumexp, _logsumexp_vjp)
 softmax = defprim("softmax", _softmax,
     lambda g, ans, x, axis: ans * (g - _add_reduce(g * ans, axis=axis, keepdims=True)))
@@ -123,6 +130,8 @@ log_softmax = defprim("log_softmax", _log_softmax,
     lambda g, ans, x, axis: g - np.exp(ans) * _add_reduce(g, axis=axis, keepdims=True))
 cross_entropy = defprim("cross_entropy", _cross_entropy, _cross_entropy_vjp)
 
-argmax = defprim("argmax", _reducer(np.argmax))
-argmin = defprim("argmin", _reducer(np.argmin))
+argmax = defprim("argmax", _reducer(np.argmax), facade=index_reduction(
+    "Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."))
+argmin = defprim("argmin", _reducer(np.argmin), facade=index_reduction(
+    "Index (int64) of the smallest value over ``axis``."))
 # fmt: on

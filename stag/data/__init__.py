@@ -1,5 +1,3 @@
 """Data utilities: ``DataLoader`` batches an array dataset into typed tensors."""
 
-from stag.data._loader import DataLoader
-
-__all__ = ["DataLoader"]
+from stag.data._loader import DataLoader as DataLoader

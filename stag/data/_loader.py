@@ -10,14 +10,10 @@ import numpy.typing as npt
 from typing_extensions import TypeVarTuple
 
 from stag._creation import Generator, default_generator
-from stag._dims import AnyShape, Dyn
+from stag._dims import AnyShape, Dyn, N, S
 from stag._errors import ShapeError
 from stag._tensor import Tensor
 
-__all__ = ["DataLoader"]
-
-N = TypeVar("N")
-S = TypeVarTuple("S")
 T = TypeVarTuple("T")
 XB = TypeVar("XB")
 YB = TypeVar("YB")

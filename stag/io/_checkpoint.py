@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Module")
 
-__all__ = ["FORMAT_KEY", "FORMAT_VERSION", "CheckpointError", "load", "save"]
 
 FORMAT_KEY = "__stag_checkpoint__"
 FORMAT_VERSION = 1

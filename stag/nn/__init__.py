@@ -3,35 +3,29 @@
 - ``Module``: the base class (parameters from attributes, ``state_dict``, modes).
 - Layers: ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``GELU``, ``Softmax``,
   ``Dropout``, ``LayerNorm``, ``Embedding``, ``Flatten``, ``Conv2d``,
-  ``MaxPool2d``; ``Sequential`` and
-  the ``Layer`` protocol it chains.
+  ``MaxPool2d``; ``Sequential`` and the ``Layer`` protocol it chains.
 - Loss modules: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCEWithLogitsLoss``.
 - ``stag.nn.functional``: the same as functions; ``stag.nn.init``: initialisers.
 """
 
-from stag.nn import functional, init
-from stag.nn._conv import Conv2d, MaxPool2d
-from stag.nn._layers import (
-    GELU,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    Dropout,
-    Embedding,
-    Flatten,
-    LayerNorm,
-    Linear,
-    MSELoss,
-    NLLLoss,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
-from stag.nn._module import Module
-from stag.nn._sequential import Layer, Sequential
-
-__all__ = [
-    "GELU", "BCEWithLogitsLoss", "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Layer",
-    "LayerNorm", "Linear", "MSELoss", "MaxPool2d", "Module", "NLLLoss", "ReLU", "Sequential", "Sigmoid",
-    "Softmax", "Tanh", "functional", "init",
-]  # fmt: skip
+from stag.nn import functional as functional
+from stag.nn import init as init
+from stag.nn._conv import Conv2d as Conv2d
+from stag.nn._conv import MaxPool2d as MaxPool2d
+from stag.nn._layers import GELU as GELU
+from stag.nn._layers import BCEWithLogitsLoss as BCEWithLogitsLoss
+from stag.nn._layers import CrossEntropyLoss as CrossEntropyLoss
+from stag.nn._layers import Dropout as Dropout
+from stag.nn._layers import Embedding as Embedding
+from stag.nn._layers import Flatten as Flatten
+from stag.nn._layers import LayerNorm as LayerNorm
+from stag.nn._layers import Linear as Linear
+from stag.nn._layers import MSELoss as MSELoss
+from stag.nn._layers import NLLLoss as NLLLoss
+from stag.nn._layers import ReLU as ReLU
+from stag.nn._layers import Sigmoid as Sigmoid
+from stag.nn._layers import Softmax as Softmax
+from stag.nn._layers import Tanh as Tanh
+from stag.nn._module import Module as Module
+from stag.nn._sequential import Layer as Layer
+from stag.nn._sequential import Sequential as Sequential

@@ -19,25 +19,22 @@ from typing import Generic, TypeVar
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from stag._creation import Generator
-from stag._dims import Dyn
+from stag._dims import Dyn, N
 from stag._tensor import Tensor
 from stag.nn import init
 from stag.nn._conv_functional import (
     IntPair,
     PaddingArg,
-    _pair,
     conv2d,
+    int_pair,
     max_pool2d,
     padding_pairs,
 )
-from stag.nn._layers import DType, _parameter, _size
+from stag.nn._layers import DType, check_size, parameter
 from stag.nn._module import Module
-
-__all__ = ["Conv2d", "MaxPool2d"]
 
 Ci = TypeVar("Ci")
 Co = TypeVar("Co")
-N = TypeVar("N")
 C = TypeVar("C")
 H = TypeVar("H")
 W = TypeVar("W")
@@ -86,20 +83,20 @@ class Conv2d(Module, Generic[Ci, Co, K, S, P]):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        self.in_channels = _size("Conv2d", "in_channels", in_channels)
-        self.out_channels = _size("Conv2d", "out_channels", out_channels)
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2d", "stride", stride, 1)
+        self.in_channels = check_size("Conv2d", "in_channels", in_channels)
+        self.out_channels = check_size("Conv2d", "out_channels", out_channels)
+        self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = int_pair("Conv2d", "stride", stride, 1)
         padding_pairs("Conv2d", padding, self.kernel_size, self.stride)  # fail here, not later
         self.padding = (
-            padding if isinstance(padding, str) else _pair("Conv2d", "padding", padding, 0)
+            padding if isinstance(padding, str) else int_pair("Conv2d", "padding", padding, 0)
         )
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        self.weight = _parameter(shape, dtype)
+        self.weight = parameter(shape, dtype)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         self.bias = None
         if bias:
-            self.bias = _parameter((self.out_channels,), dtype)
+            self.bias = parameter((self.out_channels,), dtype)
             bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
@@ -130,11 +127,11 @@ class MaxPool2d(Module, Generic[K, S, P]):
         self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
     ) -> None:
         super().__init__()
-        self.kernel_size = _pair("MaxPool2d", "kernel_size", kernel_size, 1)
+        self.kernel_size = int_pair("MaxPool2d", "kernel_size", kernel_size, 1)
         self.stride = (
-            self.kernel_size if stride is None else _pair("MaxPool2d", "stride", stride, 1)
+            self.kernel_size if stride is None else int_pair("MaxPool2d", "stride", stride, 1)
         )
-        self.padding = _pair("MaxPool2d", "padding", padding, 0)
+        self.padding = int_pair("MaxPool2d", "padding", padding, 0)
 
     def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, Dyn, Dyn]:
         """**Arguments:** ``x`` of shape ``(N, C, H, W)``.  **Returns:** ``(N, C, H', W')``."""

@@ -12,17 +12,13 @@ from typing import Literal, TypeVar, overload
 
 import numpy as np
 
-from stag._autograd import apply
-from stag._dims import AnyShape, Dyn
+from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
-from stag._ops import elementwise as E
-from stag._ops import nn as ops
-from stag._ops.nn import Padding, Pair
-from stag._tensor import Tensor, _check_dtypes
+from stag._ops import conv as ops
+from stag._ops import elementwise
+from stag._ops.conv import Padding, Pair
+from stag._tensor import Tensor, apply, check_dtypes
 
-__all__ = ["conv2d", "max_pool2d"]
-
-N = TypeVar("N")
 C = TypeVar("C")
 Ci = TypeVar("Ci")
 Co = TypeVar("Co")
@@ -35,7 +31,7 @@ IntPair = int | tuple[int, int]
 PaddingArg = int | tuple[int, int] | Literal["same", "valid"]
 
 
-def _pair(name: str, what: str, value: IntPair, minimum: int) -> Pair:
+def int_pair(name: str, what: str, value: IntPair, minimum: int) -> Pair:
     pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
     ok = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in pair)
     if len(pair) != 2 or not ok or min(pair) < minimum:
@@ -54,7 +50,7 @@ def padding_pairs(name: str, padding: PaddingArg, kernel: Pair, stride: Pair) ->
             raise ValueError(f"{name}: padding='same' needs stride 1, got stride {stride}")
         (kh, kw) = kernel
         return ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)
-    ph, pw = _pair(name, "padding", padding, 0)
+    ph, pw = int_pair(name, "padding", padding, 0)
     return (ph, ph), (pw, pw)
 
 
@@ -97,20 +93,20 @@ def conv2d(
     """
     x_shape, w_shape = x._data.shape, weight._data.shape
     kernel = (w_shape[2], w_shape[3]) if len(w_shape) == 4 else (1, 1)
-    strides = _pair("conv2d", "stride", stride, 1)
+    strides = int_pair("conv2d", "stride", stride, 1)
     pads = padding_pairs("conv2d", padding, kernel, strides)
     problem = ops.conv2d_problem(x_shape, w_shape, strides, pads)
     if problem is not None:
         raise ShapeError(problem)
-    _check_dtypes("conv2d", x, weight)
+    check_dtypes("conv2d", x, weight)
     out: Tensor[*AnyShape] = apply(ops.conv2d, x, weight, stride=strides, padding=pads)
     if bias is None:
         return out
     if bias.shape != (w_shape[0],):
         raise ShapeError(f"conv2d: bias of shape {bias.shape} for {w_shape[0]} output channels")
-    _check_dtypes("conv2d", out, bias)
+    check_dtypes("conv2d", out, bias)
     column: Tensor[*AnyShape] = bias.reshape(w_shape[0], 1, 1)
-    return apply(E.add, out, column)
+    return apply(elementwise.add, out, column)
 
 
 def max_pool2d(
@@ -130,8 +126,8 @@ def max_pool2d(
     **Returns:** ``(N, C, (H + 2pH - kH) // sH + 1, (W + 2pW - kW) // sW + 1)``.
     The gradient goes to the first maximum of each window.
     """
-    kernel = _pair("max_pool2d", "kernel_size", kernel_size, 1)
-    strides = kernel if stride is None else _pair("max_pool2d", "stride", stride, 1)
+    kernel = int_pair("max_pool2d", "kernel_size", kernel_size, 1)
+    strides = kernel if stride is None else int_pair("max_pool2d", "stride", stride, 1)
     pads = padding_pairs("max_pool2d", padding, kernel, strides)
     problem = ops.max_pool2d_problem(x._data.shape, kernel, pads)
     if problem is not None:

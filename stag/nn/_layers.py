@@ -13,10 +13,9 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from typing_extensions import TypeVarTuple
 
-from stag._creation import Generator, _float_dtype
-from stag._dims import Dyn
+from stag._creation import Generator, float_dtype
+from stag._dims import B, Dyn, N, S
 from stag._errors import ShapeError
 from stag._tensor import Tensor
 from stag.nn import functional as F
@@ -24,34 +23,26 @@ from stag.nn import init
 from stag.nn._module import Module
 from stag.nn._sequential import Layer, Sequential, chain
 
-__all__ = [
-    "GELU", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten",
-    "LayerNorm", "Linear", "MSELoss", "NLLLoss", "ReLU", "Sigmoid", "Softmax", "Tanh",
-]  # fmt: skip
-
-B = TypeVarTuple("B")
-S = TypeVarTuple("S")
 I = TypeVar("I")
 O = TypeVar("O")
 C = TypeVar("C")
 D = TypeVar("D")
 H = TypeVar("H")
-N = TypeVar("N")
 V = TypeVar("V")
 
 DType = npt.DTypeLike
 
 
-def _size(layer: str, name: str, value: object) -> int:
+def check_size(layer: str, name: str, value: object) -> int:
     if not isinstance(value, int | np.integer) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-def _parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any, ...]]:
+def parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any, ...]]:
     # a dtype object, not a conditional expression, as np.zeros's argument: mypy tried
     # every numpy overload against the union of both branches (8 s of a cold run)
-    return Tensor(np.zeros(shape, _float_dtype(dtype)), requires_grad=True)
+    return Tensor(np.zeros(shape, float_dtype(dtype)), requires_grad=True)
 
 
 # ------------------------------------------------------------------- linear
@@ -83,13 +74,13 @@ class Linear(Module, Generic[I, O]):
         generator: Generator | None = None,
     ) -> None:
         super().__init__()
-        self.in_features = _size("Linear", "in_features", in_features)
-        self.out_features = _size("Linear", "out_features", out_features)
-        self.weight = _parameter((self.in_features, self.out_features), dtype)
+        self.in_features = check_size("Linear", "in_features", in_features)
+        self.out_features = check_size("Linear", "out_features", out_features)
+        self.weight = parameter((self.in_features, self.out_features), dtype)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         self.bias = None
         if bias:
-            self.bias = _parameter((self.out_features,), dtype)
+            self.bias = parameter((self.out_features,), dtype)
             bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
@@ -216,13 +207,13 @@ class LayerNorm(Module, Generic[N]):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = _size("LayerNorm", "normalized_shape", normalized_shape)
+        self.normalized_shape = check_size("LayerNorm", "normalized_shape", normalized_shape)
         self.eps = eps
         self.weight = None
         self.bias = None
         if elementwise_affine:
-            self.weight = init.ones_(_parameter((self.normalized_shape,), dtype))
-            self.bias = _parameter((self.normalized_shape,), dtype)
+            self.weight = init.ones_(parameter((self.normalized_shape,), dtype))
+            self.bias = parameter((self.normalized_shape,), dtype)
 
     def __call__(self, x: Tensor[*B, N]) -> Tensor[*B, N]:
         if x.ndim == 0 or x.shape[-1] != self.normalized_shape:
@@ -265,9 +256,9 @@ class Embedding(Module, Generic[V, D]):
         generator: Generator | None = None,
     ) -> None:
         super().__init__()
-        self.num_embeddings = _size("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = _size("Embedding", "embedding_dim", embedding_dim)
-        self.weight = _parameter((self.num_embeddings, self.embedding_dim), dtype)
+        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
+        self.weight = parameter((self.num_embeddings, self.embedding_dim), dtype)
         init.normal_(self.weight, generator=generator)
 
     def __call__(self, ids: Tensor[*B]) -> Tensor[*B, D]:

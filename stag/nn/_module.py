@@ -22,10 +22,8 @@ import numpy.typing as npt
 from stag._autograd import no_grad
 from stag._dims import AnyShape
 from stag._errors import DTypeError, ShapeError
-from stag._functional import register_pytree
 from stag._tensor import Tensor
-
-__all__ = ["Module"]
+from stag._transforms import register_pytree
 
 AnyTensor = Tensor[*AnyShape]
 StateValue = Tensor[*AnyShape] | npt.NDArray[Any]

@@ -18,15 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar, overload
 
-from typing_extensions import TypeVarTuple
-
-from stag._dims import AnyShape, Dyn
+from stag._dims import AnyShape, B, Dyn
 from stag._tensor import Tensor
 from stag.nn._module import Module
 
-__all__ = ["Layer", "Sequential"]
-
-B = TypeVarTuple("B")
 I = TypeVar("I")
 O = TypeVar("O")
 H = TypeVar("H")

@@ -5,12 +5,10 @@
 the model with its own static type.
 """
 
-from stag.optim import lr_scheduler
-from stag.optim._adam import Adam, AdamW
-from stag.optim._clip import clip_grad_norm_
-from stag.optim._optimizer import Optimizer, OptimizerState
-from stag.optim._sgd import SGD
-
-__all__ = [
-    "SGD", "Adam", "AdamW", "Optimizer", "OptimizerState", "clip_grad_norm_", "lr_scheduler",
-]  # fmt: skip
+from stag.optim import lr_scheduler as lr_scheduler
+from stag.optim._adam import Adam as Adam
+from stag.optim._adam import AdamW as AdamW
+from stag.optim._clip import clip_grad_norm_ as clip_grad_norm_
+from stag.optim._optimizer import Optimizer as Optimizer
+from stag.optim._optimizer import OptimizerState as OptimizerState
+from stag.optim._sgd import SGD as SGD

@@ -10,8 +10,6 @@ import numpy.typing as npt
 
 from stag.optim._optimizer import M, Optimizer
 
-__all__ = ["Adam", "AdamW"]
-
 Array = npt.NDArray[Any]
 
 

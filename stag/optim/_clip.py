@@ -15,8 +15,6 @@ from stag.nn._module import Module
 if TYPE_CHECKING:
     from stag._dims import AnyShape
 
-__all__ = ["clip_grad_norm_"]
-
 
 def clip_grad_norm_(
     parameters: Module | Tensor[*AnyShape] | Iterable[Tensor[*AnyShape]],

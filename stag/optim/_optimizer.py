@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from stag._tensor import Tensor
     from stag.nn._module import Module
 
-__all__ = ["Optimizer", "OptimizerState"]
 
 Array = npt.NDArray[Any]
 M = TypeVar("M", bound="Module")

@@ -9,8 +9,6 @@ import numpy.typing as npt
 
 from stag.optim._optimizer import M, Optimizer
 
-__all__ = ["SGD"]
-
 Array = npt.NDArray[Any]
 
 

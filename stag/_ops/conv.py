@@ -26,8 +26,6 @@ from stag._autograd import Array
 from stag._errors import format_shapes
 from stag._ops import defprim
 
-__all__ = ["conv2d", "conv2d_problem", "max_pool2d", "max_pool2d_problem"]
-
 Pair = tuple[int, int]
 Padding = tuple[Pair, Pair]
 

@@ -1,81 +1,25 @@
 """Free-function forms of the ops (``stag.exp(x)``, ``stag.maximum(a, b)``, ...).
 
 Each is typed in full here rather than aliased to the method, so that every
-checker (pyright included) sees the same shape algebra.
+checker (pyright included) sees the same shape algebra.  The shape-keeping and
+elementwise binary functions are generated from their declarations in
+``stag._ops`` (``python -m stag._codegen``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, TypeVar, overload
+from typing import Literal, overload
 
 import numpy as np
-from typing_extensions import TypeVarTuple
 
-from stag._autograd import apply
-from stag._dims import L1, AnyShape, Dyn
+from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
-from stag._ops import Primitive, movement
-from stag._ops import elementwise as E
-from stag._tensor import Scalar, Tensor, _binary, _check_dtypes, _scalar
-
-__all__ = [
-    "abs", "concat", "cos", "exp", "log", "matmul", "maximum", "minimum", "relu", "sigmoid",
-    "sin", "sqrt", "stack", "tanh", "where",
-]  # fmt: skip
-
-S = TypeVarTuple("S")
-B = TypeVarTuple("B")
-M = TypeVar("M")
-K = TypeVar("K")
-N = TypeVar("N")
+from stag._ops import Primitive, elementwise, movement
+from stag._tensor import Scalar, Tensor, apply, binary, check_dtypes, scalar_constant
 
 
-def abs(x: Tensor[*S]) -> Tensor[*S]:
-    """``|x|`` elementwise."""
-    return x.abs()
-
-
-def exp(x: Tensor[*S]) -> Tensor[*S]:
-    """``e ** x`` elementwise."""
-    return x.exp()
-
-
-def log(x: Tensor[*S]) -> Tensor[*S]:
-    """Natural logarithm elementwise."""
-    return x.log()
-
-
-def sqrt(x: Tensor[*S]) -> Tensor[*S]:
-    """Square root elementwise."""
-    return x.sqrt()
-
-
-def tanh(x: Tensor[*S]) -> Tensor[*S]:
-    """Hyperbolic tangent elementwise."""
-    return x.tanh()
-
-
-def sin(x: Tensor[*S]) -> Tensor[*S]:
-    """Sine elementwise (radians)."""
-    return x.sin()
-
-
-def cos(x: Tensor[*S]) -> Tensor[*S]:
-    """Cosine elementwise (radians)."""
-    return x.cos()
-
-
-def sigmoid(x: Tensor[*S]) -> Tensor[*S]:
-    """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
-    return x.sigmoid()
-
-
-def relu(x: Tensor[*S]) -> Tensor[*S]:
-    """``max(x, 0)`` elementwise."""
-    return x.relu()
-
-
+# <generated: functions>
 @overload
 def maximum(x: Tensor[*B, N], y: Tensor[N]) -> Tensor[*B, N]: ...
 @overload
@@ -84,7 +28,7 @@ def maximum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
 def maximum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
 def maximum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
     """The larger of ``x`` and ``y`` elementwise (ties share the gradient)."""
-    return _binary(E.maximum, x, y)
+    return binary(elementwise.maximum, x, y)
 
 
 @overload
@@ -95,7 +39,55 @@ def minimum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
 def minimum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
 def minimum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
     """The smaller of ``x`` and ``y`` elementwise (ties share the gradient)."""
-    return _binary(E.minimum, x, y)
+    return binary(elementwise.minimum, x, y)
+
+
+def abs(x: Tensor[*S]) -> Tensor[*S]:
+    """``|x|`` elementwise."""
+    return apply(elementwise.abs, x)
+
+
+def exp(x: Tensor[*S]) -> Tensor[*S]:
+    """``e ** x`` elementwise."""
+    return apply(elementwise.exp, x)
+
+
+def log(x: Tensor[*S]) -> Tensor[*S]:
+    """Natural logarithm elementwise."""
+    return apply(elementwise.log, x)
+
+
+def sqrt(x: Tensor[*S]) -> Tensor[*S]:
+    """Square root elementwise."""
+    return apply(elementwise.sqrt, x)
+
+
+def tanh(x: Tensor[*S]) -> Tensor[*S]:
+    """Hyperbolic tangent elementwise."""
+    return apply(elementwise.tanh, x)
+
+
+def sin(x: Tensor[*S]) -> Tensor[*S]:
+    """Sine elementwise (radians)."""
+    return apply(elementwise.sin, x)
+
+
+def cos(x: Tensor[*S]) -> Tensor[*S]:
+    """Cosine elementwise (radians)."""
+    return apply(elementwise.cos, x)
+
+
+def sigmoid(x: Tensor[*S]) -> Tensor[*S]:
+    """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
+    return apply(elementwise.sigmoid, x)
+
+
+def relu(x: Tensor[*S]) -> Tensor[*S]:
+    """``max(x, 0)`` elementwise."""
+    return apply(elementwise.relu, x)
+
+
+# </generated: functions>
 
 
 def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> Tensor[*S]:
@@ -103,19 +95,19 @@ def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> T
     if cond._data.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool tensor, got {cond._data.dtype}")
     if isinstance(x, Tensor):
-        x_, y_ = x, y if isinstance(y, Tensor) else _scalar(y, x, "where")
+        x_, y_ = x, y if isinstance(y, Tensor) else scalar_constant(y, x, "where")
     elif isinstance(y, Tensor):
-        x_, y_ = _scalar(x, y, "where"), y
+        x_, y_ = scalar_constant(x, y, "where"), y
     else:
         raise TypeError("where: at least one of x and y must be a Tensor")
-    _check_dtypes("where", x_, y_)
+    check_dtypes("where", x_, y_)
     try:
         np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
     except ValueError:
         raise ShapeError(
             f"where: shapes {cond.shape}, {x_.shape} and {y_.shape} cannot be broadcast"
         ) from None
-    return apply(E.where, x_, y_, cond=cond._data)
+    return apply(elementwise.where, x_, y_, cond=cond._data)
 
 
 @overload
@@ -177,5 +169,5 @@ def _join(
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: expected Tensors, got {type(t).__name__}")
-        _check_dtypes(name, tensors[0], t)
+        check_dtypes(name, tensors[0], t)
     return apply(prim, *tensors, axis=axis)

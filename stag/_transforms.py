@@ -22,15 +22,6 @@ from stag._autograd import Array
 from stag._errors import ShapeError
 from stag._tensor import Tensor
 
-__all__ = [
-    "derivative",
-    "grad",
-    "register_pytree",
-    "tree_flatten",
-    "tree_unflatten",
-    "value_and_grad",
-]
-
 T = TypeVar("T")
 T0 = TypeVar("T0")
 T1 = TypeVar("T1")

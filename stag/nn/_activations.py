@@ -1,0 +1,80 @@
+"""Activations and the softmax family, as functions of tensors (``stag.nn.functional``).
+
+PyTorch's placement with numpy's ``axis=`` keyword.  The softmax family's stable
+forms are primitives of their own (``stag._ops.reduce``); the rest are composites.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, overload
+
+import numpy as np
+
+from stag._creation import Generator, default_generator
+from stag._dims import L1, AnyShape, B, N, S
+from stag._ops import reduce as R
+from stag._tensor import Tensor, apply
+
+
+def softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow."""
+    return apply(R.softmax, x, axis=axis)
+
+
+def log_softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities, stable for large logits."""
+    return apply(R.log_softmax, x, axis=axis)
+
+
+@overload
+def logsumexp(
+    x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[False] = False
+) -> Tensor[*B]: ...
+@overload
+def logsumexp(
+    x: Tensor[*B, N], axis: Literal[-1] = -1, *, keepdims: Literal[True]
+) -> Tensor[*B, L1]: ...
+@overload
+def logsumexp(
+    x: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False
+) -> Tensor[*B]: ...
+@overload
+def logsumexp(x: Tensor[*AnyShape], axis: int, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
+def logsumexp(x: Tensor[*AnyShape], axis: int = -1, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    """``log(sum(exp(x)))`` along ``axis``, shifted by the max so it never overflows."""
+    return apply(R.logsumexp, x, axis=axis, keepdims=keepdims)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def gelu(x: Tensor[*S]) -> Tensor[*S]:
+    """GELU, ``x * Phi(x)``, in its tanh approximation (PyTorch's ``approximate="tanh"``).
+
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``; it differs
+    from the erf form by less than 1e-3.
+    """
+    inner = (x + x * x * x * 0.044715) * _GELU_C
+    return x * (inner.tanh() + 1.0) * 0.5
+
+
+def dropout(
+    x: Tensor[*S], p: float = 0.5, training: bool = True, *, generator: Generator | None = None
+) -> Tensor[*S]:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    The identity when ``training`` is False or ``p == 0``.
+
+    **Arguments:** ``x`` of any shape; ``p`` in [0, 1]; ``generator`` for a
+    reproducible mask.
+    **Returns:** a tensor of ``x``'s shape.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    rng = (generator or default_generator).rng
+    keep = rng.random(x._data.shape) >= p
+    scale = np.zeros((), x._data.dtype) if p == 1.0 else np.asarray(1.0 / (1.0 - p), x._data.dtype)
+    return x * Tensor(keep * scale)
