@@ -34,14 +34,18 @@ no second error to a line mypy has already rejected (a note there instead).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
+from mypy.options import Options
 from mypy.plugin import (
     FunctionContext,
     FunctionSigContext,
     MethodContext,
     MethodSigContext,
     Plugin,
+    ReportConfigContext,
 )
 from mypy.types import FunctionLike, Type
 
@@ -76,7 +80,25 @@ from ._notes import (
 )
 
 
+def sources_digest() -> str:
+    """A digest of this package's modules: it changes with any edit to any of them."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 class StagPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.sources = sources_digest()
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        # mypy's cache notices a change to a plugin's own file only (it hashes
+        # __init__.py); the hooks live in the sibling modules, so their digest goes into
+        # every module's cache entry, and an edit to any of them rechecks.
+        return self.sources
+
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         return {
             target.TENSOR_FLATTEN: flatten_hook,
