@@ -1,0 +1,251 @@
+"""Movement: the sizes of a tensor whose dims are moved, merged, split or repeated.
+
+`flatten` (the method and `nn.Flatten`), `reshape`, `permute`, `squeeze`, `unsqueeze`,
+`repeat`, `tile`, and `t[a:b:c]`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from mypy.nodes import Expression, IntExpr, SliceExpr, UnaryExpr
+from mypy.plugin import MethodContext
+from mypy.types import AnyType, Type, TypeOfAny
+
+from ._shapes import (
+    Dim,
+    as_dim,
+    disagrees,
+    fail,
+    has_star,
+    int_arg,
+    int_value,
+    line_has_error,
+    literal,
+    normalize_axis,
+    shape_of,
+    show,
+    tensor_like,
+)
+
+# --- flatten, reshape ------------------------------------------------------------------
+
+
+def flatten_hook(ctx: MethodContext) -> Type:
+    dims = shape_of(ctx.type)
+    start = int_arg(ctx.arg_types, 0, 0)
+    if dims is None or start is None or (start := normalize_axis(start, max(len(dims), 1))) is None:
+        return ctx.default_return_type
+    merged = dims[start:]
+    if not all(d.size is not None for d in merged):
+        return ctx.default_return_type
+    size = math.prod(d.size for d in merged if d.size is not None)
+    return tensor_like(
+        ctx.default_return_type, [d.type for d in dims[:start]] + [literal(ctx, size)]
+    )
+
+
+def flatten_module_hook(ctx: MethodContext) -> Type:
+    """`nn.Flatten()(x)`: as `x.flatten(1)`."""
+    x = shape_of(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
+    if not x or not all(d.size is not None for d in x[1:]):
+        return ctx.default_return_type
+    size = math.prod(d.size for d in x[1:] if d.size is not None)
+    return tensor_like(ctx.default_return_type, [x[0].type, literal(ctx, size)])
+
+
+@dataclass(frozen=True)
+class Count:
+    """An element count: a literal product times named dims (None: not computable)."""
+
+    product: int
+    names: Counter[str]
+
+    @staticmethod
+    def of(dims: Sequence[Dim]) -> Count | None:
+        if not all(d.known for d in dims):
+            return None
+        return Count(
+            math.prod(d.size for d in dims if d.size is not None),
+            Counter(d.name for d in dims if d.name is not None),
+        )
+
+    def __str__(self) -> str:
+        names = sorted(self.names.elements())
+        return "·".join(
+            [str(self.product)] * (self.product != 1 or not names)
+            + [n.rsplit(".", 1)[-1] for n in names]
+        )
+
+
+def reshape_hook(ctx: MethodContext) -> Type:
+    if has_star(ctx):
+        return ctx.default_return_type
+    targets = [as_dim(t) for group in ctx.arg_types for t in group]  # *dims: one group each
+    if line_has_error(ctx) or disagrees(ctx.default_return_type, [targets]):
+        # A declared target that rejects the dims: mypy has said so; say what -1 is.
+        hole = _infer_hole(ctx, targets, report=False)
+        if isinstance(hole, int):
+            sizes = [hole if d.size == -1 else d for d in targets]
+            ctx.api.msg.note(f"reshape: the -1 is {hole}: the result is {show(sizes)}", ctx.context)
+        return ctx.default_return_type
+    dims: list[Type] = [literal(ctx, d.size) if d.size is not None else d.type for d in targets]
+    holes = [i for i, d in enumerate(targets) if d.size == -1]
+    if len(holes) > 1 or any(d.size is not None and d.size < -1 for d in targets):
+        fail(ctx, f"reshape: {show(targets)} has more than one -1 or a negative size")
+        return ctx.default_return_type
+    hole = _infer_hole(ctx, targets, report=True)
+    if holes:
+        dims[holes[0]] = (
+            literal(ctx, hole) if isinstance(hole, int) else AnyType(TypeOfAny.special_form)
+        )
+    return tensor_like(ctx.default_return_type, dims)
+
+
+def _infer_hole(ctx: MethodContext, targets: list[Dim], report: bool) -> int | None:
+    """The size a `-1` among `targets` stands for; checks the count when there is none.
+
+    None where it is not a literal (a named or unknown dim) or the count is wrong (then
+    an error when `report`).
+    """
+    source = shape_of(ctx.type)
+    have = Count.of(source) if source is not None else None
+    want = Count.of([d for d in targets if d.size != -1])
+    if source is None or have is None or want is None or have.names != want.names:
+        return None  # named dims that do not cancel: anything is possible at run time
+    if any(d.size == -1 for d in targets):
+        if want.product and have.product % want.product == 0:
+            return have.product // want.product
+        if report:
+            fail(ctx, f"reshape: cannot infer -1: {have} elements do not divide by {want}")
+    elif have != want and report:
+        fail(ctx, f"reshape: {show(source)} has {have} elements, {show(targets)} has {want}")
+    return None
+
+
+# --- permute, squeeze, unsqueeze beyond their overloads -------------------------------
+# Their overloads cover the common axes; any other axis falls back to Tensor[*AnyShape].
+# On a tensor of known rank the plugin computes that case too.
+
+
+def _fallback(ctx: MethodContext) -> tuple[list[Dim], list[int]] | None:
+    """Self's dims and the literal int arguments, when the overloads gave no shape."""
+    dims = shape_of(ctx.type)
+    axes = [int_value(t) for group in ctx.arg_types for t in group]
+    if has_star(ctx):
+        return None
+    if dims is None or shape_of(ctx.default_return_type) is not None or None in axes:
+        return None
+    return dims, [a for a in axes if a is not None]
+
+
+def permute_hook(ctx: MethodContext) -> Type:
+    if (found := _fallback(ctx)) is None:
+        return ctx.default_return_type
+    dims, axes = found
+    order = [normalize_axis(a, len(dims)) for a in axes]
+    if sorted(a for a in order if a is not None) != list(range(len(dims))):
+        fail(ctx, f"permute: {tuple(axes)} is not an order of the {len(dims)} axes of {show(dims)}")
+        return ctx.default_return_type
+    return tensor_like(ctx.default_return_type, [dims[a].type for a in order if a is not None])
+
+
+def unsqueeze_hook(ctx: MethodContext) -> Type:
+    if (found := _fallback(ctx)) is None or len(found[1]) != 1:
+        return ctx.default_return_type
+    dims, (axis,) = found
+    at = normalize_axis(axis, len(dims) + 1)
+    if at is None:
+        return ctx.default_return_type
+    one = literal(ctx, 1)
+    return tensor_like(
+        ctx.default_return_type, [*(d.type for d in dims[:at]), one, *(d.type for d in dims[at:])]
+    )
+
+
+def squeeze_hook(ctx: MethodContext) -> Type:
+    if (found := _fallback(ctx)) is None or len(found[1]) != 1:
+        return ctx.default_return_type
+    dims, (axis,) = found
+    at = normalize_axis(axis, len(dims))
+    if at is None or dims[at].name is not None:  # a named dim may be 1 at run time
+        return ctx.default_return_type
+    if dims[at].size not in (None, 1):
+        fail(ctx, f"squeeze: dim {axis} of {show(dims)} is {dims[at]}, not 1")
+        return ctx.default_return_type
+    return tensor_like(ctx.default_return_type, [d.type for i, d in enumerate(dims) if i != at])
+
+
+# --- repeat, tile ----------------------------------------------------------------------
+
+
+def _times(ctx: MethodContext, dim: Dim, count: int | None) -> Type:
+    """`dim` repeated `count` times: a literal product, the dim itself once, else Dyn."""
+    if count == 1:
+        return dim.type
+    if dim.size is not None and count is not None:
+        return literal(ctx, dim.size * count)
+    return AnyType(TypeOfAny.special_form)
+
+
+def repeat_hook(ctx: MethodContext) -> Type:
+    """`x.repeat(r, axis=a)`: the dim at `a` times `r`, on a tensor of known rank."""
+    dims = shape_of(ctx.type)
+    repeats, axis = int_arg(ctx.arg_types, 0, None), int_arg(ctx.arg_types, 1, None)
+    if dims is None or axis is None or has_star(ctx):
+        return ctx.default_return_type
+    at = normalize_axis(axis, len(dims))
+    if at is None or (repeats is not None and repeats < 0):
+        problem = f"axis {axis} is out of range" if at is None else f"negative repeats {repeats}"
+        fail(ctx, f"repeat: {problem} for {show(dims)}")
+        return ctx.default_return_type
+    result = [_times(ctx, d, repeats) if i == at else d.type for i, d in enumerate(dims)]
+    return tensor_like(ctx.default_return_type, result)
+
+
+def tile_hook(ctx: MethodContext) -> Type:
+    """`x.tile(*reps)`: np.tile's shape, leading 1s added to the shorter of shape and reps."""
+    dims = shape_of(ctx.type)
+    reps = [int_value(t) for group in ctx.arg_types for t in group]
+    if dims is None or has_star(ctx):
+        return ctx.default_return_type
+    if any(r is not None and r < 0 for r in reps):
+        fail(ctx, f"tile: reps ({', '.join(map(str, reps))}) for {show(dims)} must be >= 0")
+        return ctx.default_return_type
+    rank = max(len(dims), len(reps))
+    padded = [Dim(literal(ctx, 1), size=1)] * (rank - len(dims)) + dims
+    counts: list[int | None] = [*[1] * (rank - len(reps)), *reps]
+    result = [_times(ctx, d, r) for d, r in zip(padded, counts, strict=True)]
+    return tensor_like(ctx.default_return_type, result)
+
+
+# --- slicing ---------------------------------------------------------------------------
+
+
+def _int_literal(expr: Expression | None) -> int | None | Literal[False]:
+    """The int written in `expr`, None where nothing is written, False for anything else."""
+    if expr is None:
+        return None
+    if isinstance(expr, IntExpr):
+        return expr.value
+    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
+        return -expr.expr.value
+    return False
+
+
+def getitem_hook(ctx: MethodContext) -> Type:
+    """`t[a:b:c]` on a literal leading dim: the slice's length, as Python counts it."""
+    dims = shape_of(ctx.type)
+    index = ctx.args[0][0] if ctx.args and ctx.args[0] else None
+    if not dims or dims[0].size is None or not isinstance(index, SliceExpr):
+        return ctx.default_return_type
+    bounds = [_int_literal(e) for e in (index.begin_index, index.end_index, index.stride)]
+    if any(b is False for b in bounds) or bounds[2] == 0:
+        return ctx.default_return_type
+    start, stop, step = (b if isinstance(b, int) else None for b in bounds)
+    size = len(range(dims[0].size)[start:stop:step])
+    return tensor_like(ctx.default_return_type, [literal(ctx, size), *(d.type for d in dims[1:])])

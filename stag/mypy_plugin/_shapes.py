@@ -1,0 +1,173 @@
+"""What every hook family shares: dims as the plugin sees them, arguments, and reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mypy.checker import TypeChecker
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import Expression, MemberExpr, NameExpr
+from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.types import AnyType, Instance, LiteralType, Type, UnpackType, get_proper_type
+
+from ._targets import TENSOR
+
+SHAPE = ErrorCode("shape", "A shape that stag's arithmetic rules out", "General")
+"""The error code of the plugin's own errors (a reshape's element count, concat)."""
+
+# --- dims ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One dim as the plugin sees it: a literal size, a named dim, or neither (unknown)."""
+
+    type: Type
+    size: int | None = None  # a Literal[...] int
+    name: str | None = None  # a NewType / class dim: its full name
+
+    @property
+    def known(self) -> bool:
+        return self.size is not None or self.name is not None
+
+    def __str__(self) -> str:
+        if self.size is not None:
+            return str(self.size)
+        if self.name is not None:
+            return self.name.rsplit(".", 1)[-1]
+        proper = get_proper_type(self.type)
+        return "Dyn" if isinstance(proper, AnyType) else str(proper)
+
+
+def int_value(typ: Type) -> int | None:
+    """The int a `Literal[n]` (or a literal-valued `int`) stands for, else None."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance) and proper.last_known_value is not None:
+        proper = proper.last_known_value
+    if isinstance(proper, LiteralType) and type(proper.value) is int:
+        return proper.value
+    return None
+
+
+def as_dim(typ: Type) -> Dim:
+    size = int_value(typ)
+    if size is not None:
+        return Dim(typ, size=size)
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance) and proper.type.fullname not in (
+        "builtins.int",
+        "builtins.object",
+    ):
+        return Dim(typ, name=proper.type.fullname)
+    return Dim(typ)
+
+
+def shape_of(typ: Type) -> list[Dim] | None:
+    """The dims of a `Tensor[...]` of known rank; None for anything else."""
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance) or proper.type.fullname != TENSOR:
+        return None
+    if any(
+        isinstance(get_proper_type(arg), UnpackType) or isinstance(arg, UnpackType)
+        for arg in proper.args
+    ):
+        return None
+    return [as_dim(arg) for arg in proper.args]
+
+
+def show(dims: Sequence[object]) -> str:
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
+def differ(a: Dim, b: Dim) -> bool:
+    """Both dims are known, and they are not the same dim."""
+    return a.known and b.known and (a.size, a.name) != (b.size, b.name)
+
+
+def literal(ctx: MethodContext | FunctionContext, value: int) -> LiteralType:
+    """`Literal[value]`."""
+    return LiteralType(value=value, fallback=ctx.api.named_generic_type("builtins.int", []))
+
+
+def tensor_like(default: Type, dims: Sequence[Type]) -> Type:
+    """`default` (a Tensor instance) with its dims replaced, or `default` unchanged."""
+    proper = get_proper_type(default)
+    if not isinstance(proper, Instance) or proper.type.fullname != TENSOR:
+        return default
+    return proper.copy_modified(args=list(dims))
+
+
+def normalize_axis(axis: int, rank: int) -> int | None:
+    return axis + rank if -rank <= axis < 0 else axis if 0 <= axis < rank else None
+
+
+def type_of(
+    ctx: MethodSigContext | FunctionSigContext | FunctionContext, expr: Expression
+) -> Type | None:
+    """The type mypy inferred for `expr`; a name is looked up if it has not been yet.
+
+    Never re-infers a larger expression: that would cost a second pass over it (and its
+    errors) for every operator in a chain.
+    """
+    if isinstance(ctx.api, TypeChecker) and (found := ctx.api.lookup_type_or_none(expr)):
+        return found
+    if isinstance(expr, (NameExpr, MemberExpr)):
+        return ctx.api.get_expression_type(expr)
+    return None
+
+
+# --- arguments -------------------------------------------------------------------------
+
+
+def has_star(ctx: MethodContext | FunctionContext) -> bool:
+    """An argument passed as `*xs` or `**kw`: its type is not one dim."""
+    return any(kind.is_star() for group in ctx.arg_kinds for kind in group)
+
+
+def arg_at(arg_types: list[list[Type]], index: int) -> Type | None:
+    return arg_types[index][0] if index < len(arg_types) and arg_types[index] else None
+
+
+def int_arg(arg_types: list[list[Type]], index: int, default: int | None) -> int | None:
+    typ = arg_at(arg_types, index)
+    return default if typ is None else int_value(typ)
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+def disagrees(result: Type, shapes: Sequence[Sequence[Dim]], skip: int | None = None) -> bool:
+    """The signature's result (solved from a declared target) contradicts the arguments.
+
+    mypy has then reported the arguments already; the plugin keeps its result and adds
+    no error of its own.
+    """
+    solved = shape_of(result)
+    if solved is None:
+        return False
+    return any(
+        len(shape) == len(solved)
+        and any(
+            differ(a, b)
+            for axis, (a, b) in enumerate(zip(shape, solved, strict=True))
+            if axis != skip
+        )
+        for shape in shapes
+    )
+
+
+def line_has_error(ctx: MethodContext | FunctionContext) -> bool:
+    errors = ctx.api.msg.errors
+    return any(
+        info.line == ctx.context.line and info.severity == "error"
+        for info in errors.error_info_map.get(errors.file, ())
+    )
+
+
+def fail(ctx: MethodContext | FunctionContext, message: str) -> None:
+    """An error with code `shape`, or a note where mypy has already rejected the line."""
+    if line_has_error(ctx):
+        ctx.api.msg.note(message, ctx.context)
+    else:
+        ctx.api.fail(message, ctx.context, code=SHAPE)
