@@ -219,6 +219,20 @@ class Tensor(Generic[*Shape]):
             np.broadcast_shapes(other._data.shape, self._data.shape)  # raises if incompatible
         return np.asarray(value)
 
+    def array_for_update(self) -> Array:
+        """This tensor's own array, writable, for an in-place update outside the graph.
+
+        What an optimizer writes into (PyTorch's ``p.data``): the version counter is
+        bumped, so a graph recorded before can no longer be back-propagated through
+        this tensor, and an array that is read-only or a view of another array is
+        copied first, so nothing else changes with it.
+        """
+        data = self._data
+        if not data.flags.writeable or not data.flags.owndata:
+            data = self._data = data.copy()
+        self._version += 1
+        return data
+
     def add_(self, other: Tensor[*Shape] | Scalar) -> Self:
         """``self += other`` in place (inside ``no_grad`` for parameters)."""
         np.add(self._data, self._inplace("add_", other), out=self._data, casting="unsafe")

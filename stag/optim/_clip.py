@@ -49,8 +49,9 @@ def clip_grad_norm_(
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
         for t in tensors:
-            if t._grad is not None:
-                t._grad = t._grad * coef  # a new array: .grad may be shared with a caller
+            g = t.grad
+            if g is not None:
+                t.grad = g * coef  # a new array: .grad may be shared with a caller
     return total
 
 

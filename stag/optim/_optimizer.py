@@ -72,7 +72,7 @@ class Optimizer(Generic[M]):
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``.grad`` becomes None)."""
         for p in self._params:
-            p._grad = None
+            p.grad = None
 
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient.
@@ -86,12 +86,8 @@ class Optimizer(Generic[M]):
             grad = p._grad
             if grad is None:
                 continue
-            data = p._data
-            if not data.flags.writeable or not data.flags.owndata:
-                data = p._data = data.copy()  # never write through a view of another array
             steps[i] += 1
-            state[i] = self._update(data, grad, steps[i], state[i])
-            p._version += 1  # a graph recorded before the step must not be back-propagated
+            state[i] = self._update(p.array_for_update(), grad, steps[i], state[i])
 
     def _update(
         self, data: Array, grad: Array, step: int, buffers: dict[str, Array] | None
