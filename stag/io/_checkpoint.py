@@ -112,17 +112,20 @@ def load(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> No
     path = os.fspath(path)
     arrays = _read(path)
     optimizer_arrays = {k: arrays.pop(k) for k in list(arrays) if k.startswith(OPTIMIZER_PREFIX)}
-    checked = None
+    optimizer_state = None
     if optimizer is not None:
         _check_owner(module, optimizer)
         if not optimizer_arrays:
             raise CheckpointError(f"load: {path} holds no optimizer state")
         with _naming(path, "optimizer state: "):
-            checked = optimizer._checked_state(_unflatten_optimizer(optimizer_arrays))
+            optimizer_state = _unflatten_optimizer(optimizer_arrays)
+            optimizer.check_state_dict(optimizer_state)
     with _naming(path, "does not match the model: "):
-        module.load_state_dict(arrays)  # validates names, shapes, dtypes before copying
-    if optimizer is not None and checked is not None:
-        optimizer._apply_state(checked)
+        module.check_state_dict(arrays)
+    # both validated: neither load below can fail, so nothing changes on a bad file
+    module.load_state_dict(arrays)
+    if optimizer is not None and optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
 
 
 @contextlib.contextmanager

@@ -144,10 +144,8 @@ class Module:
     def load_state_dict(self, state: Mapping[str, StateValue], strict: bool = True) -> None:
         """Copy ``state``'s values into the parameters, in place.
 
-        Everything is validated before anything changes: the names (with
-        ``strict``, none missing and none unexpected), then each shape
-        against the parameter's, then each dtype.  The parameters keep their
-        identity, so an optimizer holding them still works.
+        Everything is validated (``check_state_dict``) before anything changes.  The
+        parameters keep their identity, so an optimizer holding them still works.
 
         **Arguments:**
         - ``state``: name to tensor or numpy array, as ``state_dict()`` gives.
@@ -156,6 +154,22 @@ class Module:
         **Raises:** ``KeyError`` (names), ``stag.ShapeError`` (shapes),
         ``stag.DTypeError`` (dtypes).
         """
+        own, arrays = self._checked(state, strict)
+        with no_grad():
+            for k, a in arrays.items():
+                own[k].copy_(Tensor(a))
+
+    def check_state_dict(self, state: Mapping[str, StateValue], strict: bool = True) -> None:
+        """Raise what ``load_state_dict(state, strict)`` would raise, changing nothing.
+
+        The names (with ``strict``, none missing and none unexpected), then each
+        shape against the parameter's, then each dtype.
+        """
+        self._checked(state, strict)
+
+    def _checked(
+        self, state: Mapping[str, StateValue], strict: bool
+    ) -> tuple[dict[str, Tensor[*AnyShape]], dict[str, npt.NDArray[Any]]]:
         own = self.state_dict()
         if strict:
             missing = [k for k in own if k not in state]
@@ -179,9 +193,7 @@ class Module:
         ]
         if bad_dtypes:
             raise DTypeError("load_state_dict: dtype mismatch for " + "; ".join(bad_dtypes))
-        with no_grad():
-            for k, a in arrays.items():
-                own[k].copy_(Tensor(a))
+        return own, arrays
 
     # -------------------------------------------------------------- repr
     def extra_repr(self) -> str:

@@ -121,6 +121,10 @@ class Optimizer(Generic[M]):
         """
         self._apply_state(self._checked_state(state_dict))
 
+    def check_state_dict(self, state_dict: OptimizerState) -> None:
+        """Raise what ``load_state_dict(state_dict)`` would raise, changing nothing."""
+        self._checked_state(state_dict)
+
     def _checked_state(self, state_dict: OptimizerState) -> _CheckedState:
         """Validate ``state_dict`` against this optimizer; change nothing yet."""
         where = f"{type(self).__name__}.load_state_dict"
