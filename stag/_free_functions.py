@@ -57,6 +57,26 @@ def log(x: Tensor[*S]) -> Tensor[*S]:
     return apply(elementwise.log, x)
 
 
+def log1p(x: Tensor[*S]) -> Tensor[*S]:
+    """``log(1 + x)`` elementwise, accurate for ``x`` near 0."""
+    return apply(elementwise.log1p, x)
+
+
+def log2(x: Tensor[*S]) -> Tensor[*S]:
+    """Base-2 logarithm elementwise."""
+    return apply(elementwise.log2, x)
+
+
+def log10(x: Tensor[*S]) -> Tensor[*S]:
+    """Base-10 logarithm elementwise."""
+    return apply(elementwise.log10, x)
+
+
+def expm1(x: Tensor[*S]) -> Tensor[*S]:
+    """``e ** x - 1`` elementwise, accurate for ``x`` near 0."""
+    return apply(elementwise.expm1, x)
+
+
 def sqrt(x: Tensor[*S]) -> Tensor[*S]:
     """Square root elementwise."""
     return apply(elementwise.sqrt, x)

@@ -487,6 +487,22 @@ class Tensor(Generic[*Shape]):
         """Natural logarithm elementwise."""
         return apply(elementwise.log, self)
 
+    def log1p(self) -> Tensor[*Shape]:
+        """``log(1 + x)`` elementwise, accurate for ``x`` near 0."""
+        return apply(elementwise.log1p, self)
+
+    def log2(self) -> Tensor[*Shape]:
+        """Base-2 logarithm elementwise."""
+        return apply(elementwise.log2, self)
+
+    def log10(self) -> Tensor[*Shape]:
+        """Base-10 logarithm elementwise."""
+        return apply(elementwise.log10, self)
+
+    def expm1(self) -> Tensor[*Shape]:
+        """``e ** x - 1`` elementwise, accurate for ``x`` near 0."""
+        return apply(elementwise.expm1, self)
+
     def sqrt(self) -> Tensor[*Shape]:
         """Square root elementwise."""
         return apply(elementwise.sqrt, self)

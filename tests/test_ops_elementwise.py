@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import operator
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import stag
+from stag._ops import facades
 
 BINARY = {
     "add": (operator.add, np.add),
@@ -28,22 +32,65 @@ BINARY = {
     "mul": (operator.mul, np.multiply),
 }
 
-UNARY_ANY = {  # differentiable everywhere on [-2, 2]
-    "neg": (operator.neg, np.negative),
-    "exp": (lambda t: t.exp(), np.exp),
-    "tanh": (lambda t: t.tanh(), np.tanh),
-    "sigmoid": (lambda t: t.sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
+
+# ------------------------------------------------------------------ the unary table
+# One row per shape-keeping op of the op table (stag/_ops, rule "unary"): a reference on
+# one Python float (the math module: independent of numpy's ufunc) and the inputs' domain.
+# The gradchecks of these ops come from the same rows (test_primitive_registry.py).
+@dataclass(frozen=True)
+class Unary:
+    reference: Callable[[float], float]
+    domain: Callable[[tuple[int, ...]], st.SearchStrategy[np.ndarray]] = floats
+
+
+UNARY = {
+    "neg": Unary(operator.neg),
+    "abs": Unary(abs, nonzero),  # kink at 0
+    "exp": Unary(math.exp),
+    "log": Unary(math.log, positive),
+    "log1p": Unary(math.log1p, lambda shape: floats(shape, -0.8, 2.0)),
+    "log2": Unary(math.log2, positive),
+    "log10": Unary(math.log10, positive),
+    "expm1": Unary(math.expm1),
+    "sqrt": Unary(math.sqrt, positive),
+    "tanh": Unary(math.tanh),
+    "sin": Unary(math.sin),
+    "cos": Unary(math.cos),
+    "sigmoid": Unary(lambda v: 1 / (1 + math.exp(-v))),
+    "relu": Unary(lambda v: max(v, 0.0), nonzero),
 }
-UNARY_NONZERO = {  # kink at 0
-    "abs": (abs, np.abs),
-    "abs_method": (lambda t: t.abs(), np.abs),
-    "relu": (lambda t: t.relu(), lambda a: np.maximum(a, 0)),
-}
-UNARY_POSITIVE = {
-    "log": (lambda t: t.log(), np.log),
-    "sqrt": (lambda t: t.sqrt(), np.sqrt),
-}
-FREE_FUNCTIONS = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs"]
+
+
+def unary_calls(name: str) -> list[Callable[[stag.Tensor], stag.Tensor]]:
+    """Every way the facade offers op ``name``: its method, free function and operator."""
+    facade = {n: f for n, f, _ in facades()}[name]
+    calls = []
+    if facade.method:
+        calls.append(lambda t: getattr(t, name)())
+    if facade.function:
+        calls.append(lambda t: getattr(stag, name)(t))
+    if facade.operator is not None:
+        calls.append(lambda t: getattr(t, facade.operator)())
+    return calls
+
+
+def test_the_unary_table_has_a_row_for_every_unary_op():
+    declared = {name for name, facade, _ in facades() if facade.rule == "unary"}
+    assert set(UNARY) == declared
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@FAST
+@given(data=st.data())
+def test_unary_values_match_the_math_module_in_every_form(name, data):
+    row = UNARY[name]
+    a = data.draw(row.domain(data.draw(shapes())))
+    expected = np.vectorize(row.reference, otypes=[np.float64])(a)
+    for call in unary_calls(name):
+        out = call(stag.tensor(a, dtype=np.float64))
+        assert out.shape == a.shape and out.dtype == np.float64
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-300)
+        assert call(stag.tensor(a, dtype=np.float32)).dtype == np.float32
 
 
 # ------------------------------------------------------------------ binary
@@ -117,49 +164,6 @@ def test_python_scalar_on_either_side(name, fn, ref, data):
 def test_python_scalar_keeps_tensor_dtype(dtype, fn):
     t = stag.tensor(np.array([1.0, 2.0, 4.0], dtype=dtype))
     assert fn(t).dtype == dtype
-
-
-# ------------------------------------------------------------------ unary
-
-
-@pytest.mark.parametrize("name", sorted(UNARY_ANY))
-@FAST
-@given(data=st.data())
-def test_unary_smooth_values_and_grads(name, data):
-    op, ref = UNARY_ANY[name]
-    a = data.draw(floats(data.draw(shapes())))
-    out = check_grads(op, a)
-    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12, atol=1e-15)
-
-
-@pytest.mark.parametrize("name", sorted(UNARY_NONZERO))
-@FAST
-@given(data=st.data())
-def test_unary_kinked_values_and_grads(name, data):
-    op, ref = UNARY_NONZERO[name]
-    a = data.draw(nonzero(data.draw(shapes())))
-    out = check_grads(op, a)
-    np.testing.assert_array_equal(out.numpy(), ref(a))
-
-
-@pytest.mark.parametrize("name", sorted(UNARY_POSITIVE))
-@FAST
-@given(data=st.data())
-def test_unary_positive_domain_values_and_grads(name, data):
-    op, ref = UNARY_POSITIVE[name]
-    a = data.draw(positive(data.draw(shapes())))
-    out = check_grads(op, a, rtol=1e-4)
-    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12)
-
-
-@pytest.mark.parametrize("name", FREE_FUNCTIONS)
-def test_free_functions_match_methods(name):
-    a = np.array([[0.5, 1.5, 2.0], [0.25, 3.0, 1.0]])
-    t = stag.tensor(a, dtype=np.float64)
-    free = getattr(stag, name)(t)
-    method = abs(t) if name == "abs" else getattr(t, name)()
-    np.testing.assert_array_equal(free.numpy(), method.numpy())
-    assert free.shape == (2, 3)
 
 
 def test_sigmoid_and_tanh_saturate_without_nan():

@@ -7,6 +7,7 @@ broadcast shape and the engine sums that down to each input's shape
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,14 @@ exp = defprim("exp", np.exp, lambda g, ans, x: g * ans,
     facade=unary("``e ** x`` elementwise."))
 log = defprim("log", np.log, lambda g, ans, x: g / x,
     facade=unary("Natural logarithm elementwise."))
+log1p = defprim("log1p", np.log1p, lambda g, ans, x: g / (1 + x),
+    facade=unary("``log(1 + x)`` elementwise, accurate for ``x`` near 0."))
+log2 = defprim("log2", np.log2, lambda g, ans, x: g / (x * math.log(2)),
+    facade=unary("Base-2 logarithm elementwise."))
+log10 = defprim("log10", np.log10, lambda g, ans, x: g / (x * math.log(10)),
+    facade=unary("Base-10 logarithm elementwise."))
+expm1 = defprim("expm1", np.expm1, lambda g, ans, x: g * (ans + 1),
+    facade=unary("``e ** x - 1`` elementwise, accurate for ``x`` near 0."))
 sqrt = defprim("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans),
     facade=unary("Square root elementwise."))
 tanh = defprim("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans),
