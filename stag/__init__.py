@@ -40,9 +40,9 @@ from stag._free_functions import cos as cos
 from stag._free_functions import exp as exp
 from stag._free_functions import expm1 as expm1
 from stag._free_functions import log as log
-from stag._free_functions import log10 as log10
 from stag._free_functions import log1p as log1p
 from stag._free_functions import log2 as log2
+from stag._free_functions import log10 as log10
 from stag._free_functions import matmul as matmul
 from stag._free_functions import maximum as maximum
 from stag._free_functions import minimum as minimum

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -191,7 +192,12 @@ def function_names() -> list[str]:
     """Every public function of ``_free_functions``: generated or written there by hand."""
     generated = [name for name, facade, _ in facades() if facade.function]
     by_hand = ["concat", "matmul", "stack", "where"]
-    return sorted(generated + by_hand)
+    return sorted(generated + by_hand, key=_natural)
+
+
+def _natural(name: str) -> list[str | int]:
+    """isort's order: numbers in a name compare as numbers (log2 before log10)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def reexports() -> Iterator[str]:
