@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -69,8 +70,11 @@ creation_order = itertools.count()
 
 
 # ------------------------------------------------------------------ grad mode
-class _GradMode:
-    enabled = True
+class _GradMode(threading.local):
+    """Whether ops record, per thread (PyTorch's grad mode is thread-local too): an
+    evaluation thread's ``no_grad`` leaves a training thread recording."""
+
+    enabled = True  # every thread starts with recording on
 
 
 grad_mode = _GradMode()
@@ -91,7 +95,12 @@ class no_grad(contextlib.ContextDecorator):
     _enabled = False
 
     def __init__(self) -> None:
-        self._saved: list[bool] = []  # a stack: a decorated function may recurse
+        self._saved: list[bool] = []  # a stack: a block may be entered again inside itself
+
+    def _recreate_cm(self) -> Self:
+        # a decorated function gets a fresh block per call: calls in two threads, or a
+        # recursion, each restore what they found
+        return type(self)()
 
     def __enter__(self) -> None:
         self._saved.append(grad_mode.enabled)
