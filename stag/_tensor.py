@@ -11,6 +11,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import EllipsisType
 from typing import Any, Generic, Literal, Self, overload
 
 import numpy as np
@@ -20,6 +21,7 @@ from stag import _autograd
 from stag._autograd import Array, Record, RecordView, grad_mode
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
+from stag._indexing import IndexItem, check_index
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
 Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
@@ -914,30 +916,44 @@ class Tensor(Generic[*Shape]):
     def __getitem__(self: Tensor[N, *S], index: Tensor[K]) -> Tensor[K, *S]: ...  # type: ignore[overload-cannot-match]  # mypy misjudges variadic overlap; it is matched (see typecheck_tests)
     @overload
     def __getitem__(
-        self: Tensor[N, *S], index: npt.NDArray[np.integer[Any]]
+        self: Tensor[N, *S], index: npt.NDArray[np.integer[Any]] | list[int]
     ) -> Tensor[*AnyShape]: ...
-    def __getitem__(self, index: int | slice | Tensor[*AnyShape] | Array) -> Tensor[*AnyShape]:
-        """Basic indexing of the leading dim (an int or a slice), or a row gather.
+    @overload
+    def __getitem__(
+        self, index: tuple[IndexItem, ...] | EllipsisType | None
+    ) -> Tensor[*AnyShape]: ...
+    def __getitem__(self, index: object) -> Tensor[*AnyShape]:
+        """numpy's indexing: ints, slices, ``...``, ``None``, integer tensors, tuples of them.
 
-        A gather takes an integer tensor (or array) of any shape and returns
-        the rows it names: ``table[ids]`` is an embedding lookup; repeated
-        ids accumulate their gradients.
+        Basic indexing (ints, slices, ``...``, ``None``) gives numpy's view and result;
+        an integer tensor (or array) gathers: ``table[ids]`` is an embedding lookup,
+        and repeated ids accumulate their gradients.  An int or an id out of range is
+        an ``IndexError``; a bool, a boolean mask (use ``masked_select``) or a float is
+        a ``TypeError``.  ``t[i]``, ``t[a:b]`` and gathers are typed; other forms give
+        ``Tensor[*AnyShape]``.
         """
         shape = self._data.shape
-        if not shape:
-            raise ShapeError("getitem: a 0-d tensor cannot be indexed")
-        if isinstance(index, int | slice):
-            if isinstance(index, int) and not -shape[0] <= index < shape[0]:
-                raise ShapeError(
-                    f"getitem: index {index} out of range for dim 0 of size {shape[0]}"
-                )
+        if type(index) is int and shape and -shape[0] <= index < shape[0]:  # t[i], iteration
             return apply(movement.getitem, self, index=index)
-        ids = index._data if isinstance(index, Tensor) else np.asarray(index)
-        if ids.dtype.kind not in "iu":
-            raise TypeError(f"getitem: indices must be integers, got {ids.dtype}")
-        if ids.size and (ids.min() < -shape[0] or ids.max() >= shape[0]):
-            raise ShapeError(f"getitem: indices out of range for dim 0 of size {shape[0]}")
-        return apply(movement.take, self, indices=ids)
+        checked = check_index(shape, index, (Tensor,))
+        items = checked.items[0] if len(checked.items) == 1 else checked.items
+        return apply(movement.getitem if checked.basic else movement.take, self, index=items)
+
+    def masked_select(self, mask: Tensor[*Shape]) -> Tensor[Dyn]:
+        """The elements where the bool ``mask`` (of this tensor's shape) is true, in order.
+
+        PyTorch's ``x.masked_select(mask)`` (and its ``x[mask]``, which stag spells this
+        way: the result's length depends on the values, so its type is ``Tensor[Dyn]``).
+        """
+        array = mask._data
+        if array.dtype.kind != "b":
+            raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {array.dtype}")
+        if array.shape != self._data.shape:
+            raise ShapeError(
+                f"masked_select: mask of shape {array.shape} for a tensor of shape "
+                f"{self._data.shape}; they must be equal"
+            )
+        return apply(movement.getitem, self, index=array)
 
 
 # ------------------------------------------------------------------- running ops

@@ -45,9 +45,9 @@ def _getitem_vjp(g: Array, ans: Array, x: Array, index: Any) -> Array:
     return out
 
 
-def _take_vjp(g: Array, ans: Array, x: Array, indices: Array) -> Array:
+def _take_vjp(g: Array, ans: Array, x: Array, index: Any) -> Array:
     out = np.zeros_like(x, dtype=g.dtype)
-    np.add.at(out, indices, g)  # repeated rows accumulate
+    np.add.at(out, index, g)  # repeated rows accumulate
     return out
 
 
@@ -90,8 +90,10 @@ concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis=axis), _con
     variadic=True, error_text=_join_error("concat"))
 stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _stack_vjp,
     variadic=True, error_text=_join_error("stack"))
+# basic indexing and boolean masks never pick an element twice: the VJP assigns; an
+# integer-array index may, so take's VJP accumulates
 getitem = defprim("getitem", lambda x, index: x[index], _getitem_vjp)
-take = defprim("take", lambda x, indices: x[indices], _take_vjp)
+take = defprim("take", lambda x, index: x[index], _take_vjp)
 repeat = defprim("repeat",
     lambda x, repeats, axis: np.repeat(x, repeats, axis=axis), _repeat_vjp)
 tile = defprim("tile", lambda x, reps: np.tile(x, reps), _tile_vjp)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from stag._creation import Generator, float_dtype
 from stag._dims import B, Dyn, N, S
 from stag._errors import ShapeError
+from stag._indexing import check_ids
 from stag._tensor import Tensor
 from stag.nn import functional as F
 from stag.nn import init
@@ -262,6 +263,7 @@ class Embedding(Module, Generic[V, D]):
         init.normal_(self.weight, generator=generator)
 
     def __call__(self, ids: Tensor[*B]) -> Tensor[*B, D]:
+        check_ids("Embedding", ids._data, self.num_embeddings)  # -1 is not the last row here
         return self.weight[ids]
 
     def extra_repr(self) -> str:

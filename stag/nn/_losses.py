@@ -13,6 +13,7 @@ import numpy as np
 from stag._creation import zeros_like
 from stag._dims import AnyShape, B, S
 from stag._errors import ShapeError
+from stag._indexing import check_ids
 from stag._free_functions import stack
 from stag._ops import movement
 from stag._ops import reduce as R
@@ -61,13 +62,7 @@ def _check_labels(name: str, scores: Tensor[*AnyShape], labels: Tensor[*AnyShape
             f"{name}: labels of shape {ids.shape} do not match logits of shape "
             f"{scores._data.shape} (expected labels of shape {scores._data.shape[:-1]})"
         )
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"{name}: labels must be integers, got {ids.dtype}")
-    classes = scores._data.shape[-1]
-    if ids.size and (ids.min() < 0 or ids.max() >= classes):
-        raise ValueError(
-            f"{name}: labels must lie in [0, {classes}), got values in [{ids.min()}, {ids.max()}]"
-        )
+    check_ids(name, ids, scores._data.shape[-1], what="label")
 
 
 def _mean_picked_nll(logp: Tensor[*AnyShape], labels: Tensor[*AnyShape]) -> Tensor[()]:
