@@ -11,7 +11,7 @@ is a ``TypeError`` that says what to write instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from types import EllipsisType
 from typing import Any, NamedTuple
 
@@ -28,13 +28,13 @@ class Index(NamedTuple):
     basic: bool
 
 
-def check_index(shape: tuple[int, ...], index: object, arrays: Sequence[type]) -> Index:
-    """The index as numpy should see it (tensors as their arrays), or a clear error.
+def check_index(shape: tuple[int, ...], index: object, unwrap: Callable[[object], object]) -> Index:
+    """The index as numpy should see it, or a clear error.
 
-    ``arrays`` are the classes whose ``_data`` holds an index array (``Tensor``).
+    ``unwrap`` turns an index tensor into its array (and leaves anything else alone).
     """
     items = index if isinstance(index, tuple) else (index,)
-    items = tuple(_item(item, arrays) for item in items)
+    items = tuple(_item(unwrap(item)) for item in items)
     consumed = sum(_axes_used(item) for item in items)
     if consumed > len(shape):
         raise IndexError(
@@ -49,7 +49,7 @@ def check_index(shape: tuple[int, ...], index: object, arrays: Sequence[type]) -
     return Index(items, basic)
 
 
-def _item(item: object, arrays: Sequence[type]) -> object:
+def _item(item: object) -> object:
     """One element of an index, checked: an int, a slice, ``...``, ``None`` or an int array."""
     if isinstance(item, bool | np.bool_):
         raise TypeError(
@@ -62,10 +62,8 @@ def _item(item: object, arrays: Sequence[type]) -> object:
         return item
     if isinstance(item, slice):
         return _slice(item)
-    if isinstance(item, tuple(arrays)):
-        return _int_array(getattr(item, "_data"), "an index tensor")
     if isinstance(item, np.ndarray | list):
-        return _int_array(np.asarray(item), "an index array")
+        return _int_array(np.asarray(item))
     raise TypeError(
         f"getitem: cannot index with {type(item).__name__} ({item!r}); an index is an int, "
         "a slice, ..., None, an integer tensor, or a tuple of them"
@@ -81,15 +79,15 @@ def _slice(item: slice) -> slice:
     return item
 
 
-def _int_array(array: Array, what: str) -> Array:
+def _int_array(array: Array) -> Array:
     if array.dtype.kind == "b":
         raise TypeError(
-            f"getitem: {what} of bools (a mask) is not supported: the result's length "
+            "getitem: an index of bools (a mask) is not supported: the result's length "
             "would depend on the values; use x.masked_select(mask) for the selected "
             "elements, or stag.where(mask, x, 0) to keep the shape"
         )
     if array.dtype.kind not in "iu":
-        raise TypeError(f"getitem: {what} must hold integers, got dtype {array.dtype}")
+        raise TypeError(f"getitem: an index array must hold integers, got dtype {array.dtype}")
     return array
 
 

@@ -935,7 +935,7 @@ class Tensor(Generic[*Shape]):
         shape = self._data.shape
         if type(index) is int and shape and -shape[0] <= index < shape[0]:  # t[i], iteration
             return apply(movement.getitem, self, index=index)
-        checked = check_index(shape, index, (Tensor,))
+        checked = check_index(shape, index, _unwrap)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
         return apply(movement.getitem if checked.basic else movement.take, self, index=items)
 
@@ -954,6 +954,11 @@ class Tensor(Generic[*Shape]):
                 f"{self._data.shape}; they must be equal"
             )
         return apply(movement.getitem, self, index=array)
+
+
+def _unwrap(item: object) -> object:
+    """An index tensor's array (indexing reads it as numpy does); anything else as it is."""
+    return item._data if isinstance(item, Tensor) else item
 
 
 # ------------------------------------------------------------------- running ops

@@ -13,8 +13,8 @@ import numpy as np
 from stag._creation import zeros_like
 from stag._dims import AnyShape, B, S
 from stag._errors import ShapeError
-from stag._indexing import check_ids
 from stag._free_functions import stack
+from stag._indexing import check_ids
 from stag._ops import movement
 from stag._ops import reduce as R
 from stag._tensor import Tensor, apply
