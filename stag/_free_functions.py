@@ -16,7 +16,15 @@ import numpy as np
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
 from stag._ops import Primitive, elementwise, movement
-from stag._tensor import Scalar, Tensor, apply, binary, check_dtypes, scalar_constant
+from stag._tensor import (
+    Scalar,
+    Tensor,
+    apply,
+    binary,
+    expect_tensor,
+    promote,
+    scalar_constant,
+)
 
 
 # <generated: functions>
@@ -112,6 +120,7 @@ def relu(x: Tensor[*S]) -> Tensor[*S]:
 
 def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> Tensor[*S]:
     """``x`` where ``cond`` is true, else ``y`` (cond is a bool tensor)."""
+    expect_tensor("where", cond)
     if cond._data.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool tensor, got {cond._data.dtype}")
     if isinstance(x, Tensor):
@@ -120,7 +129,7 @@ def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> T
         x_, y_ = scalar_constant(x, y, "where"), y
     else:
         raise TypeError("where: at least one of x and y must be a Tensor")
-    check_dtypes("where", x_, y_)
+    x_, y_ = promote("where", (x_, y_))
     try:
         np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
     except ValueError:
@@ -187,7 +196,5 @@ def _join(
     if not tensors:
         raise ShapeError(f"{name}: expected at least one tensor, got none")
     for t in tensors:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}: expected Tensors, got {type(t).__name__}")
-        check_dtypes(name, tensors[0], t)
-    return apply(prim, *tensors, axis=axis)
+        expect_tensor(name, t)
+    return apply(prim, *promote(name, tensors), axis=axis)

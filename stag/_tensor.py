@@ -10,7 +10,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import EllipsisType
 from typing import Any, Generic, Literal, Self, overload
 
@@ -25,6 +25,8 @@ from stag._indexing import IndexItem, check_index
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
 Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
+DEFAULT_FLOAT = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
 
 
@@ -110,8 +112,12 @@ class Tensor(Generic[*Shape]):
         return self._record is None
 
     def detach(self) -> Tensor[*Shape]:
-        """The same values, cut from the graph (shares memory)."""
-        return Tensor(self._data)
+        """The same values, cut from the graph: shares memory and the version counter.
+
+        An in-place change through the result is a change of this tensor, as in PyTorch:
+        a graph that saved it can no longer be back-propagated (backward raises).
+        """
+        return view_of(self, self._data)
 
     def astype(self, dtype: npt.DTypeLike) -> Tensor[*Shape]:
         """The values in another dtype (a copy), differentiable between floating dtypes.
@@ -168,6 +174,19 @@ class Tensor(Generic[*Shape]):
 
     __hash__ = object.__hash__  # elementwise __eq__ must not make tensors unhashable
 
+    def __reduce__(self) -> tuple[Any, tuple[Array, bool, Array | None]]:
+        """Pickle and ``copy.deepcopy`` a leaf as a new, independent tensor (new array)."""
+        if self._record is not None:
+            raise RuntimeError(
+                "copy/pickle: only leaf tensors can be copied (this one was computed by "
+                f"'{self._record[0].name}'); copy x.detach() instead"
+            )
+        return _rebuild, (self._data, self._requires_grad, self._grad)
+
+    def __copy__(self) -> Tensor[*Shape]:
+        """``copy.copy``: an independent leaf with its own copy of the values."""
+        return _rebuild(self._data.copy(), self._requires_grad, self._grad)
+
     def __repr__(self) -> str:
         body = np.array2string(
             self._data, precision=4, threshold=20, separator=", ", prefix="tensor("
@@ -204,61 +223,116 @@ class Tensor(Generic[*Shape]):
         return checked
 
     # ------------------------------------------------------------ in place
-    def _inplace(self, name: str, other: Tensor[*Shape] | Scalar | None) -> Array:
+    # An in-place change writes into this tensor's array and bumps its version, so that
+    # backward refuses a graph that saved the old values.  Refused on a tensor that
+    # requires grad while grad mode is on (the graph would be rewritten); allowed under
+    # no_grad (an optimizer's update).  The other operand broadcasts into this shape,
+    # never the reverse: the static shape cannot change.
+    def _writable(self, name: str) -> Array:
+        """The array to write into (copied first if stag does not own it), version bumped."""
         if self._requires_grad and grad_mode.enabled:
             raise RuntimeError(
-                f"{name}: in-place change of a tensor that requires grad; "
-                "wrap optimizer updates in stag.no_grad()"
+                f"{name}: in-place change of a tensor that requires grad while grad mode is "
+                f"on; write `x = x {name.rstrip('=_')} y` in a model, or wrap updates of "
+                "parameters in stag.no_grad()"
             )
-        flags = self._data.flags
-        if not flags.writeable or not flags.owndata:
-            self._data = self._data.copy()  # never write through a view of another tensor
+        data = self._data
+        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
+            # a read-only array, or a view of an array stag does not track (a user's
+            # array, a DataLoader's): never written through
+            data = self._data = data.copy()
         self._version += 1
-        if other is None:
-            return np.zeros(())
-        value = other._data if isinstance(other, Tensor) else other
-        if isinstance(other, Tensor) and other._data.shape != self._data.shape:
-            np.broadcast_shapes(other._data.shape, self._data.shape)  # raises if incompatible
-        return np.asarray(value)
+        return data
+
+    def _operand(self, name: str, other: Tensor[*AnyShape] | Scalar) -> Array:
+        """``other`` as an array that broadcasts into this tensor's shape and dtype."""
+        value = other._data if isinstance(other, Tensor) else _python_number(name, other)
+        shape, dtype = self._data.shape, self._data.dtype
+        if value.shape != shape and np.broadcast_shapes(value.shape, shape) != shape:
+            raise ShapeError(
+                f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
+                f"{shape} (the result would have shape {np.broadcast_shapes(value.shape, shape)});"
+                " use the out-of-place operator to get a new tensor"
+            )
+        if dtype.kind != "f" and value.dtype.kind == "f":
+            raise DTypeError(
+                f"{name}: float values cannot be written into a {dtype} tensor; "
+                f"convert it first, e.g. x = x.astype(np.float32)"
+            )
+        if dtype.kind == "f" and value.dtype.kind == "f" and value.dtype != dtype:
+            if isinstance(other, Tensor):
+                raise DTypeError(f"{name}: dtypes {dtype} and {value.dtype} differ")
+            value = value.astype(dtype)  # a Python number takes the tensor's dtype
+        return value
+
+    def _update(self, name: str, prim: Primitive, other: Tensor[*AnyShape] | Scalar) -> Self:
+        value = self._operand(name, other)
+        data = self._writable(name)
+        prim.forward(data, value, out=data)
+        return self
 
     def array_for_update(self) -> Array:
         """This tensor's own array, writable, for an in-place update outside the graph.
 
         What an optimizer writes into (PyTorch's ``p.data``): the version counter is
         bumped, so a graph recorded before can no longer be back-propagated through
-        this tensor, and an array that is read-only or a view of another array is
-        copied first, so nothing else changes with it.
+        this tensor, and an array that is read-only or a view of an array stag does not
+        track is copied first, so nothing else changes with it.
         """
         data = self._data
-        if not data.flags.writeable or not data.flags.owndata:
+        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
             data = self._data = data.copy()
         self._version += 1
         return data
 
     def add_(self, other: Tensor[*Shape] | Scalar) -> Self:
         """``self += other`` in place (inside ``no_grad`` for parameters)."""
-        np.add(self._data, self._inplace("add_", other), out=self._data, casting="unsafe")
-        return self
+        return self._update("add_", elementwise.add, other)
 
     def sub_(self, other: Tensor[*Shape] | Scalar) -> Self:
-        np.subtract(self._data, self._inplace("sub_", other), out=self._data, casting="unsafe")
-        return self
+        """``self -= other`` in place."""
+        return self._update("sub_", elementwise.sub, other)
 
     def mul_(self, other: Tensor[*Shape] | Scalar) -> Self:
-        np.multiply(self._data, self._inplace("mul_", other), out=self._data, casting="unsafe")
-        return self
+        """``self *= other`` in place."""
+        return self._update("mul_", elementwise.mul, other)
+
+    def div_(self, other: Tensor[*Shape] | Scalar) -> Self:
+        """``self /= other`` in place."""
+        return self._update("div_", elementwise.div, other)
 
     def copy_(self, other: Tensor[*Shape]) -> Self:
-        """Overwrite the values with ``other``'s (same shape)."""
+        """Overwrite the values with ``other``'s (same shape; the dtype is converted)."""
         if other._data.shape != self._data.shape:
             raise ShapeError(f"copy_: expected shape {self.shape}, got {other.shape}")
-        np.copyto(self._data, self._inplace("copy_", other), casting="unsafe")
+        np.copyto(self._writable("copy_"), other._data, casting="unsafe")
         return self
 
     def zero_(self) -> Self:
-        self._inplace("zero_", None)
-        self._data[...] = 0
+        """Set every value to 0 in place."""
+        self._writable("zero_")[...] = 0
         return self
+
+    def __setitem__(self, index: object, value: Tensor[*AnyShape] | Scalar) -> None:
+        """``t[index] = value`` in place: numpy's assignment, with the in-place rules.
+
+        The index is read as ``t[index]`` reads it; ``value`` broadcasts into the
+        indexed part.  Under ``no_grad`` for a tensor that requires grad.
+        """
+        checked = check_index(self._data.shape, index, _unwrap)
+        items = checked.items[0] if len(checked.items) == 1 else checked.items
+        array = value._data if isinstance(value, Tensor) else _python_number("setitem", value)
+        if self._data.dtype.kind != "f" and array.dtype.kind == "f":
+            raise DTypeError(
+                f"setitem: float values cannot be written into a {self._data.dtype} tensor"
+            )
+        part = self._data[items]
+        if np.broadcast_shapes(array.shape, part.shape) != part.shape:
+            raise ShapeError(
+                f"setitem: a value of shape {array.shape} does not fit the indexed part of "
+                f"shape {part.shape} (tensor shape {self._data.shape})"
+            )
+        self._writable("setitem")[items] = array
 
     # ---------------------------------------------- operators, unary ops, reductions
     # The arithmetic and comparison operators, the shape-keeping ops and the reductions are
@@ -711,10 +785,13 @@ class Tensor(Generic[*Shape]):
     @overload
     def __matmul__(self: Tensor[*B, K], other: Tensor[K]) -> Tensor[*B]: ...
     def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
-        if not isinstance(other, Tensor):
-            return NotImplemented
-        check_dtypes("matmul", self, other)
+        expect_tensor("matmul", other)
+        if self._data.dtype is not other._data.dtype:
+            self, other = promote("matmul", (self, other))
         return apply2(linalg.matmul, self, other)
+
+    def __rmatmul__(self, other: Array) -> Tensor[*AnyShape]:
+        raise TypeError(not_tensors("matmul", (other,)))  # an array @ a tensor: say the fix
 
     # ----------------------------------------------------------- movement
     @property
@@ -969,23 +1046,31 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
     when grad mode is on and some input requires grad.  One and two inputs are
     spelled out: a comprehension is a function call in Python 3.11.
     """
-    if len(args) == 1:
-        datas: tuple[Array, ...] = (args[0]._data,)
-    elif len(args) == 2:
-        datas = (args[0]._data, args[1]._data)
-    else:
-        datas = tuple([a._data for a in args])
+    try:  # free in Python 3.11 unless raised: a numpy array passed where a tensor goes
+        if len(args) == 1:
+            datas: tuple[Array, ...] = (args[0]._data,)
+        elif len(args) == 2:
+            datas = (args[0]._data, args[1]._data)
+        else:
+            datas = tuple([a._data for a in args])
+    except AttributeError:
+        raise TypeError(not_tensors(prim.name, args)) from None
     try:
         ans = prim.forward(*datas, **kwargs) if kwargs else prim.forward(*datas)
     except ValueError as exc:
         raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
-    out: Tensor[*AnyShape] = Tensor.__new__(Tensor)
-    out._data = ans
-    out._grad = None
-    out._version = 0
-    out._seq = next(_autograd.creation_order)
+    if ans.dtype is _FLOAT64 and datas[0].dtype.kind in "iub":
+        ans = ans.astype(DEFAULT_FLOAT)  # exp or mean of ints: float32, PyTorch's rule
+    if ans.base is not None and len(args) == 1 and np.may_share_memory(ans, datas[0]):
+        out: Tensor[*AnyShape] = view_of(args[0], ans)  # a reshape, a transpose, t[i]...
+    else:
+        out = Tensor.__new__(Tensor)
+        out._data = ans
+        out._grad = None
+        out._version = 0
+        out._seq = next(_autograd.creation_order)
     if grad_mode.enabled and prim.vjps:
         for a in args:
             if a._requires_grad:
@@ -1009,7 +1094,10 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
     The path of the arithmetic operators and ``@``, written out without the
     ``*args``/``**kwargs`` packing that costs ``apply`` a tenth of a small op's time.
     """
-    xd, yd = x._data, y._data
+    try:
+        xd, yd = x._data, y._data
+    except AttributeError:
+        raise TypeError(not_tensors(prim.name, (x, y))) from None
     try:
         ans = prim.forward(xd, yd)
     except ValueError as exc:
@@ -1033,6 +1121,73 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
 
 
+class _View(Tensor[*Shape]):
+    """A tensor whose array is another tensor's (or a view of it): ``detach()``, ``t[i]``,
+    a reshape.  It shares that tensor's version counter, as PyTorch's views do, so an
+    in-place change through either makes backward refuse graphs that saved the other.
+    Its own count starts at 0 (``_offset``), so its record's checks read as any tensor's.
+    """
+
+    __slots__ = ("_base", "_offset")
+
+    _base: Tensor[*AnyShape]
+    _offset: int
+
+    @property  # a shared counter in place of the slot
+    def _version(self) -> int:
+        return self._base._version - self._offset
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._base._version = value + self._offset
+
+
+def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
+    """A leaf-like tensor on ``data`` (an array of ``source``'s) sharing its version counter."""
+    base = source._base if isinstance(source, _View) else source
+    out: _View[*AnyShape] = _View.__new__(_View)
+    out._data = data
+    out._grad = None
+    out._record = None
+    out._requires_grad = False
+    out._base = base
+    out._offset = base._version
+    out._seq = next(_autograd.creation_order)
+    return out
+
+
+def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
+    """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
+    out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
+    out._grad = grad
+    return out
+
+
+def not_tensors(name: str, args: tuple[object, ...]) -> str:
+    """The ``TypeError`` text for an argument that is not a tensor (an array, a list)."""
+    kinds = ", ".join(type(a).__name__ for a in args if not isinstance(a, Tensor))
+    return f"{name}: expected Tensor arguments, got {kinds}; wrap it with stag.tensor(...)"
+
+
+def expect_tensor(name: str, value: object) -> None:
+    """Raise the ``TypeError`` of ``not_tensors`` unless ``value`` is a tensor."""
+    if not isinstance(value, Tensor):
+        raise TypeError(not_tensors(name, (value,)))
+
+
+def _python_number(name: str, value: object) -> Array:
+    """A Python (or numpy) real number as a 0-d array; anything else is a TypeError."""
+    if isinstance(value, complex | np.complexfloating) or not isinstance(
+        value, int | float | np.number
+    ):
+        kind = type(value).__name__
+        raise TypeError(
+            f"{name}: expected a Tensor or a real Python number, got {kind}; "
+            "wrap it with stag.tensor(...)"
+        )
+    return np.asarray(value)
+
+
 # Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
 # make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
 # in a loop reuses one instead of making one per call; a dtype's cache is cleared
@@ -1052,15 +1207,18 @@ def scalar_constant(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> T
 
 
 def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find."""
-    real = isinstance(value, int | float | np.number)
-    if not real or isinstance(value, complex | np.complexfloating):
-        raise TypeError(
-            f"{op}: expected a Tensor or a real Python number, got {type(value).__name__}; "
-            "wrap arrays with stag.tensor()"
-        )
+    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find.
+
+    A Python float meeting an integer tensor is float32, stag's default float (PyTorch's
+    rule), and ``binary`` then computes in float32: never a silent float64.
+    """
+    number = _python_number(op, value)
     dtype = like._data.dtype
-    constant: Tensor[()] = Tensor(np.asarray(value, dtype=dtype if dtype.kind == "f" else None))
+    if dtype.kind == "f":
+        number = number.astype(dtype)
+    elif number.dtype.kind == "f":
+        number = number.astype(DEFAULT_FLOAT)
+    constant: Tensor[()] = Tensor(number)
     constant._data.flags.writeable = False
     cache = _constants.get(dtype)
     if cache is not None:
@@ -1080,18 +1238,40 @@ def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
         )
 
 
+def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*AnyShape]]:
+    """The tensors in one dtype where one is floating: PyTorch's rule, not numpy's.
+
+    Integer and bool tensors meeting a float32 one become float32 (numpy would give
+    float64); two different floating dtypes are a ``DTypeError``: convert one yourself.
+    """
+    floats = {t._data.dtype for t in tensors if t._data.dtype.kind == "f"}
+    if not floats:
+        return list(tensors)
+    if len(floats) > 1:
+        first, second = sorted(floats, key=str)[:2]
+        raise DTypeError(
+            f"{name}: dtypes {first} and {second} differ; convert one of them first "
+            f"(.astype(np.{second}), for instance)"
+        )
+    (dtype,) = floats
+    return [t if t._data.dtype == dtype else Tensor(t._data.astype(dtype)) for t in tensors]
+
+
 def binary(
     prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
 ) -> Tensor[*AnyShape]:
     """``prim`` on a tensor and a tensor or a Python number (the operators' shared body)."""
     if isinstance(y, Tensor):
-        if x._data.dtype is not y._data.dtype:
-            check_dtypes(prim.name, x, y)
+        if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
+            x, y = promote(prim.name, (x, y))
+        if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
+            x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
         constant = _constants[x._data.dtype][y]
     except (KeyError, TypeError):
         constant = _new_constant(y, x, prim.name)
+        return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)
 
 

@@ -306,18 +306,33 @@ def test_mixed_float_dtypes_name_the_fix():
     np.testing.assert_array_equal((a.astype(np.float64) + b).numpy(), [2.0, 2.0])
 
 
-def test_python_numbers_take_a_float_tensors_dtype_and_follow_numpy_for_ints():
+def test_python_numbers_take_a_float_tensors_dtype_and_pytorchs_rule_for_ints():
     f = stag.tensor(np.array([1.0, 2.0], dtype=np.float32))
     for number in (2, 2.0, True, np.float64(2.0)):  # one cached constant serves them all
         assert (f * number).dtype == np.float32
     np.testing.assert_array_equal((f * True).numpy(), [1.0, 2.0])
     i = stag.tensor(np.array([1, 2]))
-    assert (i * 2).dtype == np.int64 and (i * 2.5).dtype == np.float64
+    assert (i * 2).dtype == np.int64
+    # an int tensor and a Python float compute in float32, stag's default (never float64)
+    for result in (i * 2.5, 2.5 * i, i / 2, 1.5 - i, i < 1.5):
+        assert result.dtype in (np.float32, np.bool_)
     np.testing.assert_array_equal((i * 2.5).numpy(), [2.5, 5.0])
     with pytest.raises(
-        TypeError, match="mul: expected a Tensor or a real Python number, got complex"
+        TypeError, match=r"mul: expected a Tensor or a real Python number, got complex"
     ):
         f * (1 + 1j)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("float_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("int_dtype", [np.int32, np.int64, np.bool_])
+def test_an_int_tensor_meeting_a_float_tensor_takes_the_floats_dtype(int_dtype, float_dtype):
+    ints = stag.tensor(np.array([1, 0, 1], dtype=int_dtype))
+    floats_ = stag.tensor(np.array([0.5, 1.5, 2.5], dtype=float_dtype), requires_grad=True)
+    for out in (ints * floats_, floats_ + ints, stag.where(ints > 0, floats_, 0.0)):
+        assert out.dtype == float_dtype
+    assert (ints.astype(np.int64) @ floats_).dtype == float_dtype
+    (ints * floats_).sum().backward()
+    assert floats_.grad is not None and floats_.grad.dtype == float_dtype
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -17,7 +17,7 @@ from stag._errors import ShapeError
 from stag._ops import conv as ops
 from stag._ops import elementwise
 from stag._ops.conv import Padding, Pair
-from stag._tensor import Tensor, apply, check_dtypes
+from stag._tensor import Tensor, apply, expect_tensor, promote
 
 C = TypeVar("C")
 Ci = TypeVar("Ci")
@@ -91,6 +91,8 @@ def conv2d(
 
     **Returns:** ``(N, C_out, (H + 2pH - kH) // sH + 1, (W + 2pW - kW) // sW + 1)``.
     """
+    for value in (x, weight) if bias is None else (x, weight, bias):
+        expect_tensor("conv2d", value)
     x_shape, w_shape = x._data.shape, weight._data.shape
     kernel = (w_shape[2], w_shape[3]) if len(w_shape) == 4 else (1, 1)
     strides = int_pair("conv2d", "stride", stride, 1)
@@ -98,13 +100,13 @@ def conv2d(
     problem = ops.conv2d_problem(x_shape, w_shape, strides, pads)
     if problem is not None:
         raise ShapeError(problem)
-    check_dtypes("conv2d", x, weight)
+    x, weight = promote("conv2d", (x, weight))
     out: Tensor[*AnyShape] = apply(ops.conv2d, x, weight, stride=strides, padding=pads)
     if bias is None:
         return out
     if bias.shape != (w_shape[0],):
         raise ShapeError(f"conv2d: bias of shape {bias.shape} for {w_shape[0]} output channels")
-    check_dtypes("conv2d", out, bias)
+    out, bias = promote("conv2d", (out, bias))
     column: Tensor[*AnyShape] = bias.reshape(w_shape[0], 1, 1)
     return apply(elementwise.add, out, column)
 
@@ -126,6 +128,7 @@ def max_pool2d(
     **Returns:** ``(N, C, (H + 2pH - kH) // sH + 1, (W + 2pW - kW) // sW + 1)``.
     The gradient goes to the first maximum of each window.
     """
+    expect_tensor("max_pool2d", x)
     kernel = int_pair("max_pool2d", "kernel_size", kernel_size, 1)
     strides = kernel if stride is None else int_pair("max_pool2d", "stride", stride, 1)
     pads = padding_pairs("max_pool2d", padding, kernel, strides)
