@@ -226,10 +226,10 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
 
 def _accumulate(leaf: Traced, g: Array, shared: bool) -> None:
     """Add ``g`` into ``leaf._grad``, keeping ``g`` itself only when nothing else holds it."""
-    if leaf._grad is not None:
-        leaf._grad = leaf._grad + g
-        return
     dtype = leaf._data.dtype
+    if leaf._grad is not None:
+        leaf._grad = np.add(leaf._grad, g, dtype=dtype)  # .grad keeps the leaf's dtype
+        return
     # a view, a read-only array or one passed to several tensors is copied: .grad may be
     # changed in place later; a fresh array of the right dtype is kept as it is
     owned = not shared and g.base is None and g.flags.writeable and g.dtype == dtype

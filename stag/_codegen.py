@@ -68,6 +68,8 @@ BINARY_FUNCTION_RULE = [
 ]
 BINARY_FUNCTION_IMPL = ("x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar", "Tensor[*AnyShape]")
 
+_INPLACE_SYMBOLS = {"__iadd__": "+=", "__isub__": "-=", "__imul__": "*=", "__itruediv__": "/="}
+
 
 # ---------------------------------------------------------------------- rendering
 def signature(name: str, params: str, result: str, indent: str, stub: bool) -> list[str]:
@@ -133,6 +135,22 @@ def tensor_operators() -> Iterator[str]:
             constant = f'scalar_constant(other, self, "{name}")'
             yield f"        return binary({family}.{name}, {constant}, self)"
             yield ""
+
+
+def tensor_inplace() -> Iterator[str]:
+    """``x += y``: written into ``x`` at run time.  The checkers read it as ``x = x + y``
+    (mypy cannot check an overloaded ``__iadd__`` beside an overloaded ``__add__``), and
+    the rules agree: ``y`` must broadcast into ``x``'s shape, so its type stays."""
+    inplace = [(name, f, p) for name, f, p in facades() if f.inplace is not None and p]
+    if not inplace:
+        return
+    yield "    if not TYPE_CHECKING:  # see _codegen.tensor_inplace"
+    yield ""
+    for name, facade, prim in inplace:
+        yield f"        def {facade.inplace}(self, other: Tensor[*AnyShape] | Scalar) -> Self:"
+        symbol = _INPLACE_SYMBOLS[facade.inplace or ""]
+        yield f'            return self._update("{symbol}", {family_of(prim)}.{name}, other)'
+        yield ""
 
 
 def tensor_unary() -> Iterator[str]:
@@ -234,6 +252,7 @@ class Section:
 
 SECTIONS = (
     Section("stag/_tensor.py", "operators", tensor_operators, blank=1),
+    Section("stag/_tensor.py", "in-place operators", tensor_inplace, blank=1),
     Section("stag/_tensor.py", "unary methods", tensor_unary, blank=1),
     Section("stag/_tensor.py", "reductions", tensor_reductions, blank=1),
     Section("stag/_free_functions.py", "functions", free_functions, blank=2),

@@ -28,13 +28,19 @@ class Index(NamedTuple):
     basic: bool
 
 
-def check_index(shape: tuple[int, ...], index: object, unwrap: Callable[[object], object]) -> Index:
+def check_index(
+    shape: tuple[int, ...],
+    index: object,
+    unwrap: Callable[[object], object],
+    masks: bool = False,
+) -> Index:
     """The index as numpy should see it, or a clear error.
 
     ``unwrap`` turns an index tensor into its array (and leaves anything else alone).
+    ``masks``: accept boolean masks (an assignment ``t[t < 0] = 0`` keeps the shape).
     """
     items = index if isinstance(index, tuple) else (index,)
-    items = tuple(_item(unwrap(item)) for item in items)
+    items = tuple(_item(unwrap(item), masks) for item in items)
     consumed = sum(_axes_used(item) for item in items)
     if consumed > len(shape):
         raise IndexError(
@@ -49,7 +55,7 @@ def check_index(shape: tuple[int, ...], index: object, unwrap: Callable[[object]
     return Index(items, basic)
 
 
-def _item(item: object) -> object:
+def _item(item: object, masks: bool) -> object:
     """One element of an index, checked: an int, a slice, ``...``, ``None`` or an int array."""
     if isinstance(item, bool | np.bool_):
         raise TypeError(
@@ -63,7 +69,8 @@ def _item(item: object) -> object:
     if isinstance(item, slice):
         return _slice(item)
     if isinstance(item, np.ndarray | list):
-        return _int_array(np.asarray(item))
+        array = np.asarray(item)
+        return array if masks and array.dtype.kind == "b" else _int_array(array)
     raise TypeError(
         f"getitem: cannot index with {type(item).__name__} ({item!r}); an index is an int, "
         "a slice, ..., None, an integer tensor, or a tuple of them"
@@ -92,6 +99,8 @@ def _int_array(array: Array) -> Array:
 
 
 def _axes_used(item: object) -> int:
+    if isinstance(item, np.ndarray) and item.dtype.kind == "b":
+        return item.ndim  # a mask spans as many axes as it has
     return 0 if item is None or item is Ellipsis else 1
 
 
@@ -101,6 +110,9 @@ def _check_ranges(shape: tuple[int, ...], items: tuple[Any, ...], spanned: int) 
     for item in items:
         if item is Ellipsis:
             axis += spanned
+        elif isinstance(item, np.ndarray) and item.dtype.kind == "b":
+            _check_mask(item, axis, shape)
+            axis += item.ndim
         elif item is not None:
             if not isinstance(item, slice):
                 _check_range(item, axis, shape)
@@ -120,6 +132,15 @@ def _check_range(item: int | Array, axis: int, shape: tuple[int, ...]) -> None:
         raise IndexError(
             f"getitem: index {bad} is out of range for axis {axis} of size {size} "
             f"(shape {shape}); valid indices are {-size}..{size - 1}"
+        )
+
+
+def _check_mask(mask: Array, axis: int, shape: tuple[int, ...]) -> None:
+    covered = shape[axis : axis + mask.ndim]
+    if mask.shape != covered:
+        raise IndexError(
+            f"setitem: a mask of shape {mask.shape} for axes {axis}..{axis + mask.ndim - 1} of "
+            f"shape {shape}, which have sizes {covered}"
         )
 
 

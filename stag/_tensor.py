@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from types import EllipsisType
-from typing import Any, Generic, Literal, Self, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -266,6 +266,11 @@ class Tensor(Generic[*Shape]):
         return value
 
     def _update(self, name: str, prim: Primitive, other: Tensor[*AnyShape] | Scalar) -> Self:
+        if prim is elementwise.div and self._data.dtype.kind != "f":
+            raise DTypeError(
+                f"{name}: a {self._data.dtype} tensor cannot hold a quotient; divide out of "
+                "place (x = x / y gives float32) or convert x first"
+            )
         value = self._operand(name, other)
         data = self._writable(name)
         prim.forward(data, value, out=data)
@@ -316,10 +321,11 @@ class Tensor(Generic[*Shape]):
     def __setitem__(self, index: object, value: Tensor[*AnyShape] | Scalar) -> None:
         """``t[index] = value`` in place: numpy's assignment, with the in-place rules.
 
-        The index is read as ``t[index]`` reads it; ``value`` broadcasts into the
-        indexed part.  Under ``no_grad`` for a tensor that requires grad.
+        The index is read as ``t[index]`` reads it, and a bool mask of the indexed axes
+        works too (``t[t < 0] = 0``); ``value`` broadcasts into the indexed part.  Under
+        ``no_grad`` for a tensor that requires grad.
         """
-        checked = check_index(self._data.shape, index, _unwrap)
+        checked = check_index(self._data.shape, index, _unwrap, masks=True)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
         array = value._data if isinstance(value, Tensor) else _python_number("setitem", value)
         if self._data.dtype.kind != "f" and array.dtype.kind == "f":
@@ -544,6 +550,22 @@ class Tensor(Generic[*Shape]):
         return binary(elementwise.ge, self, other)
 
     # </generated: operators>
+    # <generated: in-place operators>
+    if not TYPE_CHECKING:  # see _codegen.tensor_inplace
+
+        def __iadd__(self, other: Tensor[*AnyShape] | Scalar) -> Self:
+            return self._update("+=", elementwise.add, other)
+
+        def __isub__(self, other: Tensor[*AnyShape] | Scalar) -> Self:
+            return self._update("-=", elementwise.sub, other)
+
+        def __imul__(self, other: Tensor[*AnyShape] | Scalar) -> Self:
+            return self._update("*=", elementwise.mul, other)
+
+        def __itruediv__(self, other: Tensor[*AnyShape] | Scalar) -> Self:
+            return self._update("/=", elementwise.div, other)
+
+    # </generated: in-place operators>
     # <generated: unary methods>
     def __neg__(self) -> Tensor[*Shape]:
         """``-x`` elementwise."""

@@ -50,6 +50,7 @@ class Facade:
     - ``function``: whether ``stag`` has a free function named after the op.
     - ``operator``: a dunder method (``__add__``, ``__neg__``) that runs the op.
     - ``reflected``: the operator with the operands swapped (``__radd__``).
+    - ``inplace``: the augmented assignment (``__iadd__``): ``x += y`` writes into ``x``.
     - ``extra``: more keyword-only parameters, as source text (``ddof: int = 0``).
     - ``impl``: the function the method calls instead of ``apply`` (a composite op).
     """
@@ -60,6 +61,7 @@ class Facade:
     function: bool = False
     operator: str | None = None
     reflected: str | None = None
+    inplace: str | None = None
     extra: str = ""
     impl: str | None = None
 
@@ -71,9 +73,11 @@ def unary(
     return Facade("unary", doc, method=method, function=function, operator=operator)
 
 
-def binary_operator(dunder: str, reflected: str | None = None) -> Facade:
-    """A binary operator (``__add__``), with its reflected form when it has one."""
-    return Facade("operator", operator=dunder, reflected=reflected)
+def binary_operator(
+    dunder: str, reflected: str | None = None, inplace: str | None = None
+) -> Facade:
+    """A binary operator (``__add__``), with its reflected and in-place forms if it has them."""
+    return Facade("operator", operator=dunder, reflected=reflected, inplace=inplace)
 
 
 def binary_function(doc: str) -> Facade:

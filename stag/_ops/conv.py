@@ -16,6 +16,7 @@ so that PyTorch's ``padding="same"`` with an even kernel can pad one side more.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,10 +84,11 @@ _ONE_GEMM_FROM = 4096
 def _filter_matmul(m: Array, b: Array, k: int) -> Array:
     """``m @ b[i]`` for every image ``i``: ``(M, K)`` with ``(N, *K dims, H, W)`` to ``(N, M, H*W)``."""
     n = b.shape[0]
+    hw = math.prod(b.shape[-2:])  # spelled out: reshape cannot infer -1 for an empty batch
     if m.size < _ONE_GEMM_FROM:
-        return m @ b.reshape(n, k, -1)
-    out = m @ np.moveaxis(b, 0, -3).reshape(k, -1)  # (M, N*H*W)
-    return np.ascontiguousarray(out.reshape(len(m), n, -1).transpose(1, 0, 2))
+        return m @ b.reshape(n, k, hw)
+    out = m @ np.moveaxis(b, 0, -3).reshape(k, n * hw)  # (M, N*H*W)
+    return np.ascontiguousarray(out.reshape(len(m), n, hw).transpose(1, 0, 2))
 
 
 def _conv2d(x: Array, w: Array, *, stride: Pair, padding: Padding) -> Array:

@@ -44,16 +44,16 @@ def _sigmoid(x: Array) -> Array:
 # fmt: off
 add = defprim("add", np.add,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: g, facade=binary_operator("__add__", "__radd__"))
+    lambda g, ans, x, y: g, facade=binary_operator("__add__", "__radd__", "__iadd__"))
 sub = defprim("sub", np.subtract,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: -g, facade=binary_operator("__sub__", "__rsub__"))
+    lambda g, ans, x, y: -g, facade=binary_operator("__sub__", "__rsub__", "__isub__"))
 mul = defprim("mul", np.multiply,
     lambda g, ans, x, y: g * y,
-    lambda g, ans, x, y: g * x, facade=binary_operator("__mul__", "__rmul__"))
+    lambda g, ans, x, y: g * x, facade=binary_operator("__mul__", "__rmul__", "__imul__"))
 div = defprim("div", np.divide,
     lambda g, ans, x, y: g / y,
-    lambda g, ans, x, y: -g * ans / y, facade=binary_operator("__truediv__", "__rtruediv__"))
+    lambda g, ans, x, y: -g * ans / y, facade=binary_operator("__truediv__", "__rtruediv__", "__itruediv__"))
 pow = defprim("pow", np.power,
     lambda g, ans, x, y: g * y * np.power(x, y - 1),
     _pow_exponent_vjp, facade=binary_operator("__pow__", "__rpow__"))
