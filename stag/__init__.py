@@ -49,8 +49,13 @@ from stag._functions import (
     tanh,
     where,
 )
-from stag._shapecheck import checking_enabled, disable_checking, set_checking, shapecheck
-from stag._shapecheck_hook import install_import_hook
+from stag._shapecheck import (
+    checking_enabled,
+    disable_checking,
+    install_import_hook,
+    set_checking,
+    shapecheck,
+)
 from stag._tensor import Tensor
 from stag.io import CheckpointError, load, save
 

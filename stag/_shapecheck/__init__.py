@@ -1,0 +1,45 @@
+"""Run-time shape checking: the annotations mypy checked, verified again at call time.
+
+``@stag.shapecheck`` reads a function's annotations at its first call and turns every
+``Tensor[...]`` in them into a dim pattern; each call then matches the tensors against
+those patterns with one memo of dim bindings for the whole call (the arguments in
+order, then the return value), so ``Out`` bound to 10 by ``w`` must be 10 in ``b`` and
+in the result.  Nested and recursive calls each get their own memo.
+
+The route, split by what each side knows best:
+
+* stag matches ``Tensor[...]`` hints itself (at top level, in ``X | None`` and unions,
+  in ``tuple[...]``, ``list[...]`` and ``Sequence[...]``): the dims need one shared
+  memo and messages that name the dim and who bound it, which a per-hint
+  ``isinstance`` cannot give;
+* beartype (``beartype.beartype`` with ``BeartypeConf(is_pep484_tower=True)``, so an
+  ``int`` passes for ``float`` as in mypy) checks every other part of the signature:
+  ``int``, ``str``, containers, dataclasses, and jaxtyping arrays, which run inside
+  ``jaxtyping.jaxtyped`` so that their own dims are bound per call.  A function whose
+  annotations are all top-level ``Tensor[...]`` hints has nothing left for beartype,
+  and is not given to it (stag checks that each value is a ``Tensor`` as well).
+
+Errors: ``ShapeError`` for a shape, ``DTypeError`` for a dtype named with
+``Annotated[Tensor[...], np.float64]``, ``TypeError`` for a non-tensor where a tensor
+is annotated, beartype's ``BeartypeCallHintViolation`` for everything beartype checks.
+
+beartype and jaxtyping are imported at the first checked call that needs them, never
+by ``import stag``.
+``STAG_SHAPECHECK=0`` in the environment makes ``shapecheck`` return the function
+itself; ``set_checking(False)`` / ``with disable_checking():`` skip the checks of
+functions already decorated (one flag test per call).
+
+Modules, one concern each: ``_switch`` (the env var and the on/off switch),
+``_decorator`` (``shapecheck``), ``_specs`` (annotations read into dim patterns),
+``_matching`` (the memo of one call and matching a shape), ``_checker`` (what one
+function checks per call), ``_hints`` (evaluating annotations), ``_beartype`` (the
+beartype / jaxtyping bridge), ``_source`` (the annotation text for messages) and
+``_import_hook`` (``install_import_hook``).
+"""
+
+from ._decorator import shapecheck as shapecheck
+from ._import_hook import ImportHook as ImportHook
+from ._import_hook import install_import_hook as install_import_hook
+from ._switch import checking_enabled as checking_enabled
+from ._switch import disable_checking as disable_checking
+from ._switch import set_checking as set_checking
