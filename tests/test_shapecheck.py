@@ -475,25 +475,7 @@ def test_decorating_a_class_is_an_error() -> None:
         stag.shapecheck(Linear)
 
 
-# ---------------------------------------------------------------------- the switch
-def test_set_checking_and_disable_checking() -> None:
-    bad = (stag.randn(2, 3), stag.randn(3, 4), stag.randn(5))
-    assert stag.checking_enabled()
-    with stag.disable_checking():
-        assert not stag.checking_enabled()
-        with pytest.raises(ShapeError, match="^add: shapes"):  # only the op's own check
-            layer(*bad)
-    assert stag.checking_enabled()
-    stag.set_checking(False)
-    try:
-        with pytest.raises(ShapeError, match="^add: shapes"):
-            layer(*bad)
-    finally:
-        stag.set_checking(True)
-    with pytest.raises(ShapeError, match="^layer"):
-        layer(*bad)
-
-
+# ------------------------------------------------------------------ subprocess runs
 def run_python(code: str, **env: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -502,16 +484,6 @@ def run_python(code: str, **env: str) -> str:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
-
-
-def test_env_var_off_returns_the_function_itself() -> None:
-    code = (
-        "import stag\n"
-        "def f(x: stag.Tensor[int]) -> None: pass\n"
-        "print(stag.shapecheck(f) is f, stag.checking_enabled())\n"
-    )
-    assert run_python(code, STAG_SHAPECHECK="0") == "True False"
-    assert run_python(code, STAG_SHAPECHECK="1") == "False True"
 
 
 def test_beartype_loads_at_the_first_call_that_needs_it_and_jaxtyping_never() -> None:

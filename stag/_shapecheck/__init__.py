@@ -26,8 +26,9 @@ is annotated, beartype's ``BeartypeCallHintViolation`` for everything beartype c
 beartype and jaxtyping are imported at the first checked call that needs them, never
 by ``import stag``.
 ``STAG_SHAPECHECK=0`` in the environment makes ``shapecheck`` return the function
-itself; ``set_checking(False)`` / ``with disable_checking():`` skip the checks of
-functions already decorated (one flag test per call).
+itself; ``set_checking(False)`` (the default of every thread) and ``with
+disable_checking():`` (the calling thread only) skip the checks of functions already
+decorated (one thread-local read per call).
 
 Modules, one concern each: ``_switch`` (the env var and the on/off switch),
 ``_decorator`` (``shapecheck``), ``_specs`` (annotations read into dim patterns),

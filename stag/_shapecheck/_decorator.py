@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from ._checker import Checker
-from ._switch import COMPILED_IN, Switch
+from ._switch import COMPILED_IN, STATE
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,7 +38,7 @@ def shapecheck(fn: Callable[P, R], /) -> Callable[P, R]:
     @functools.wraps(fn)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
-        if not Switch.enabled:
+        if not STATE.enabled:
             return fn(*args, **kwargs)
         nonlocal checker
         if checker is None:
