@@ -147,6 +147,33 @@ def test_newtype_dims_bind_by_name_across_parameters() -> None:
         f(stag.zeros(4, 3), stag.zeros(5))
 
 
+def module_dims() -> tuple[Any, Any, Any]:
+    """The dims a module defines: called twice, two modules that name their dims alike."""
+    Batch = NewType("Batch", int)
+    N = TypeVar("N")
+    B = TypeVarTuple("B")
+    return Batch, N, B
+
+
+def test_two_dims_that_share_a_name_are_two_dims() -> None:
+    """The memo keys on the dim object, not its name; messages still show the name."""
+    BatchA, NA, BA = module_dims()
+    BatchB, NB, BB = module_dims()
+
+    @stag.shapecheck
+    def f(
+        a: Tensor[BatchA], b: Tensor[BatchB], n: Tensor[NA], m: Tensor[NB],
+        x: Tensor[*BA], y: Tensor[*BB], z: Tensor[BatchA],
+    ) -> None:  # fmt: skip
+        pass
+
+    sized = (stag.zeros(2), stag.zeros(3), stag.zeros(4), stag.zeros(5))
+    f(*sized, stag.zeros(6, 7), stag.zeros(8), stag.zeros(2))
+    with raises(ShapeError, "f(): parameter z has shape (3,), expected Tensor[BatchA]; "
+                "Batch=2 was bound by a (2,)"):  # fmt: skip
+        f(*sized, stag.zeros(6, 7), stag.zeros(8), stag.zeros(3))
+
+
 def test_zero_d_tensor() -> None:
     @stag.shapecheck
     def f(x: Tensor[()]) -> None:

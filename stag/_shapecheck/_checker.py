@@ -162,7 +162,7 @@ class Checker(typing.Generic[R]):
         ):
             item = spec.item
             plain = item if isinstance(item, TensorSpec) and item.dtype is None else None
-            binds = plain is not None and bool(plain.names or plain.variadic)
+            binds = plain is not None and (bool(plain.names) or plain.prefix is not None)
             for i, element in enumerate(value):
                 reason = None
                 if plain is not None and type(element) is Tensor:  # without a _Site per item

@@ -19,23 +19,26 @@ from stag._tensor import Tensor
 
 
 class _Dim(NamedTuple):
-    """One dim of a pattern: a literal size set, a name to bind, or unchecked."""
+    """One dim of a pattern: a literal size set, a dim to bind, or unchecked."""
 
-    name: str  # "" for a literal or an unchecked dim
+    binder: object | None  # the TypeVar or NewType; None for a literal or an unchecked dim
     sizes: frozenset[int]  # empty for a named or an unchecked dim
 
 
 class TensorSpec(NamedTuple):
     """A ``Tensor[...]`` hint as index lists, so that a match is two short loops.
 
-    Dims after a variadic part have negative indices, counted from the end.
+    Dims after a variadic part have negative indices, counted from the end.  A dim
+    is the TypeVar, NewType or TypeVarTuple object itself, so two dims that share a
+    name (``Batch`` of two modules) stay two dims.
     """
 
     rank: int  # the number of dims outside the variadic part
-    variadic: str | None  # "*B" binds a prefix, "" is unchecked (*AnyShape), None: no prefix
+    variadic: bool  # a variadic part: rank is the least number of dims
+    prefix: object | None  # the TypeVarTuple that binds the variadic part (None: unchecked)
     head: int  # how many dims come before the variadic part
     literals: tuple[tuple[int, frozenset[int]], ...]  # (index, allowed sizes)
-    names: tuple[tuple[int, str], ...]  # (index, dim name)
+    names: tuple[tuple[int, object], ...]  # (index, the dim: a TypeVar or NewType)
     dtype: np.dtype[Any] | None
     text: str  # the hint, rendered
     position: int  # which Tensor[...] of its annotation this is, in reading order
@@ -107,40 +110,43 @@ def _dtype_of(metadata: object) -> np.dtype[Any] | None:
 def _parse_tensor(hint: object, index: int) -> TensorSpec:
     head: list[_Dim] = []
     tail: list[_Dim] = []
-    variadic: str | None = None
+    variadic = False
+    prefix: object | None = None
     texts: list[str] = []
     generic = False
     for arg in typing.get_args(hint):
         star = _unpacked(arg)
         if star is None:
             dim, text = _parse_dim(arg, hint)
-            (head if variadic is None else tail).append(dim)
+            (tail if variadic else head).append(dim)
             texts.append(text)
             generic = generic or isinstance(arg, TypeVar)
         elif isinstance(star, _TYPEVARTUPLES):
-            if variadic is not None:
+            if variadic:
                 raise TypeError(f"shapecheck: two variadic parts in {hint}")
-            variadic = "*" + star.__name__
-            texts.append(variadic)
+            variadic, prefix = True, star
+            texts.append(f"*{star.__name__}")
             generic = True
         elif typing.get_origin(star) is tuple and typing.get_args(star)[-1:] == (Ellipsis,):
-            if variadic is not None:
+            if variadic:
                 raise TypeError(f"shapecheck: two variadic parts in {hint}")
-            variadic = ""
+            variadic = True
             texts.append("*AnyShape" if typing.get_args(star)[0] is Any else f"*{star}")
         elif typing.get_origin(star) is tuple:  # *tuple[A, B]: the dims inline
             for inner in typing.get_args(star):
                 dim, text = _parse_dim(inner, hint)
-                (head if variadic is None else tail).append(dim)
+                (tail if variadic else head).append(dim)
                 texts.append(text)
         else:
             raise TypeError(f"shapecheck: cannot read the variadic dims *{star} in {hint}")
     text = f"Tensor[{', '.join(texts) if texts else '()'}]"
     indexed = list(enumerate(head)) + [(i - len(tail), d) for i, d in enumerate(tail)]
     literals = tuple((i, d.sizes) for i, d in indexed if d.sizes)
-    names = tuple((i, d.name) for i, d in indexed if d.name)
+    names = tuple((i, d.binder) for i, d in indexed if d.binder is not None)
     rank = len(head) + len(tail)
-    return TensorSpec(rank, variadic, len(head), literals, names, None, text, index, generic)
+    return TensorSpec(
+        rank, variadic, prefix, len(head), literals, names, None, text, index, generic
+    )
 
 
 def _unpacked(arg: object) -> object | None:
@@ -153,7 +159,7 @@ def _unpacked(arg: object) -> object | None:
     return None
 
 
-_ANY_DIM = _Dim("", frozenset())
+_ANY_DIM = _Dim(None, frozenset())
 
 
 def _parse_dim(arg: object, hint: object) -> tuple[_Dim, str]:
@@ -165,10 +171,15 @@ def _parse_dim(arg: object, hint: object) -> tuple[_Dim, str]:
         sizes = typing.get_args(arg)
         if not all(type(s) is int and s >= 0 for s in sizes):
             raise TypeError(f"shapecheck: a Literal dim must hold sizes, got {arg} in {hint}")
-        return _Dim("", frozenset(sizes)), f"Literal[{', '.join(map(str, sizes))}]"
+        return _Dim(None, frozenset(sizes)), f"Literal[{', '.join(map(str, sizes))}]"
     if isinstance(arg, (typing.NewType, TypeVar)):
-        return _Dim(arg.__name__, frozenset()), arg.__name__
+        return _Dim(arg, frozenset()), arg.__name__
     raise TypeError(
         f"shapecheck: cannot read the dim {arg!r} in {hint}; a dim is a Literal size, "
         "a NewType, a TypeVar or stag.Dyn"
     )
+
+
+def dim_name(dim: object) -> str:
+    """``N`` for the TypeVar ``N``, ``Batch`` for the NewType: the name messages show."""
+    return str(getattr(dim, "__name__", dim))
