@@ -11,8 +11,9 @@ import inspect
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Generic, Literal, NewType, TypeVar
 
 import numpy as np
@@ -293,6 +294,45 @@ def test_lists_and_tuples_of_tensors_are_checked_elementwise() -> None:
     with raises(ShapeError, "total(): parameter xs[1] has shape (4, 3), expected Tensor[N, L3]; "
                 "N=2 was bound by xs[0] (2, 3)"):  # fmt: skip
         total([stag.zeros(2, 3), stag.zeros(4, 3)])
+
+
+def test_mappings_of_tensors_are_checked_value_by_value_with_the_shared_memo() -> None:
+    @stag.shapecheck
+    def step(params: dict[str, Tensor[N, L3]], grads: Mapping[str, Tensor[N, L3]]) -> None:
+        pass
+
+    step({"w": stag.zeros(2, 3), "b": stag.zeros(2, 3)}, {"w": stag.zeros(2, 3)})
+    step({}, {})
+    with raises(ShapeError, "step(): parameter params['b'] has shape (4, 3), "
+                "expected Tensor[N, L3]; N=2 was bound by params['w'] (2, 3)"):  # fmt: skip
+        step({"w": stag.zeros(2, 3), "b": stag.zeros(4, 3)}, {})
+    with raises(ShapeError, "step(): parameter grads['w'] has shape (5, 3), "
+                "expected Tensor[N, L3]; N=2 was bound by params['w'] (2, 3)"):  # fmt: skip
+        step({"w": stag.zeros(2, 3)}, MappingProxyType({"w": stag.zeros(5, 3)}))
+    with raises(ShapeError, "step(): parameter grads['w'] has shape (2, 4), "
+                "expected Tensor[N, L3]; dim 1 must be 3"):  # fmt: skip
+        step({}, {"w": stag.zeros(2, 4)})
+    with raises(TypeError, "step(): parameter params['w'] has type list, expected Tensor[N, L3]"):
+        step({"w": [1.0]}, {})  # type: ignore[dict-item]
+
+
+def test_mapping_values_under_any_key_type_and_in_the_result() -> None:
+    @stag.shapecheck
+    def by_layer(xs: dict[int, Tensor[N]]) -> dict[str, Annotated[Tensor[N], np.float64]]:
+        return {str(k): v.astype(np.float64) for k, v in xs.items()}
+
+    assert by_layer({0: stag.zeros(2), 1: stag.zeros(2)})["1"].shape == (2,)
+    with raises(ShapeError, "by_layer(): parameter xs[1] has shape (3,), expected Tensor[N]; "
+                "N=2 was bound by xs[0] (2,)"):  # fmt: skip
+        by_layer({0: stag.zeros(2), 1: stag.zeros(3)})
+
+    @stag.shapecheck
+    def wrong(xs: dict[int, Tensor[N]]) -> dict[str, Tensor[N]]:
+        return {"last": stag.zeros(len(xs) + 5)}  # type: ignore[dict-item]
+
+    with raises(ShapeError, "wrong(): return value['last'] has shape (6,), expected Tensor[N]; "
+                "N=2 was bound by xs[0] (2,)"):  # fmt: skip
+        wrong({0: stag.zeros(2)})
 
 
 def test_a_union_of_two_tensor_shapes_takes_the_first_that_fits() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -17,7 +17,7 @@ from ._beartype import beartyped
 from ._hints import resolved_hints
 from ._matching import Memo, match
 from ._source import annotation_sources
-from ._specs import Counter, Spec, TensorSpec, TupleSpec, UnionSpec, parse
+from ._specs import Counter, MapSpec, Spec, TensorSpec, TupleSpec, UnionSpec, parse
 
 R = TypeVar("R")
 
@@ -134,20 +134,7 @@ class Checker(typing.Generic[R]):
         """Match ``value`` against ``spec``, raising for a mismatch (the slow, general path)."""
         __tracebackhide__ = True
         if isinstance(spec, TensorSpec):
-            if not isinstance(value, Tensor):
-                raise TypeError(self._not_a_tensor(spec, value, site))
-            shape = value._data.shape
-            reason = reason or match(spec, shape, memo, site.by)
-            if reason is not None:
-                expected = self._text(spec, site)
-                raise ShapeError(
-                    f"{self.name}(): {site.where} has shape {shape}, expected {expected}; {reason}"
-                )
-            if spec.dtype is not None and value._data.dtype != spec.dtype:
-                raise DTypeError(
-                    f"{self.name}(): {site.where} has dtype {value._data.dtype}, "
-                    f"expected {spec.dtype}"
-                )
+            self._check_tensor(spec, value, memo, site, reason)
         elif isinstance(spec, UnionSpec):
             self._check_union(spec, value, memo, site)
         elif isinstance(spec, TupleSpec):
@@ -155,22 +142,49 @@ class Checker(typing.Generic[R]):
                 for i, (item, element) in enumerate(zip(spec.items, value)):
                     if item is not None:
                         self._check(item, element, memo, site.item(i))
+        elif isinstance(spec, MapSpec):
+            if isinstance(value, spec.kind) and isinstance(value, Mapping):
+                self._check_items(spec.value, value.items(), memo, site)
         elif (
             isinstance(value, spec.kind)
             and isinstance(value, Sequence)
             and not isinstance(value, (str, bytes))
         ):
-            item = spec.item
-            plain = item if isinstance(item, TensorSpec) and item.dtype is None else None
-            binds = plain is not None and (bool(plain.names) or plain.prefix is not None)
-            for i, element in enumerate(value):
-                reason = None
-                if plain is not None and type(element) is Tensor:  # without a _Site per item
-                    by = f"{site.by}[{i!r}]" if binds else ""  # named only where a dim binds
-                    reason = match(plain, element._data.shape, memo, by)
-                    if reason is None:
-                        continue
-                self._check(item, element, memo, site.item(i), reason)
+            self._check_items(spec.item, enumerate(value), memo, site)
+
+    def _check_tensor(
+        self, spec: TensorSpec, value: object, memo: Memo, site: _Site, reason: str | None
+    ) -> None:
+        __tracebackhide__ = True
+        if not isinstance(value, Tensor):
+            raise TypeError(self._not_a_tensor(spec, value, site))
+        shape = value._data.shape
+        reason = reason or match(spec, shape, memo, site.by)
+        if reason is not None:
+            expected = self._text(spec, site)
+            raise ShapeError(
+                f"{self.name}(): {site.where} has shape {shape}, expected {expected}; {reason}"
+            )
+        if spec.dtype is not None and value._data.dtype != spec.dtype:
+            raise DTypeError(
+                f"{self.name}(): {site.where} has dtype {value._data.dtype}, expected {spec.dtype}"
+            )
+
+    def _check_items(
+        self, item: Spec, pairs: Iterable[tuple[object, object]], memo: Memo, site: _Site
+    ) -> None:
+        """Each ``(key, element)`` of a sequence or a mapping against ``item``."""
+        __tracebackhide__ = True
+        plain = item if isinstance(item, TensorSpec) and item.dtype is None else None
+        binds = plain is not None and (bool(plain.names) or plain.prefix is not None)
+        for key, element in pairs:
+            reason = None
+            if plain is not None and type(element) is Tensor:  # without a _Site per item
+                by = f"{site.by}[{key!r}]" if binds else ""  # named only where a dim binds
+                reason = match(plain, element._data.shape, memo, by)
+                if reason is None:
+                    continue
+            self._check(item, element, memo, site.item(key), reason)
 
     def _check_union(self, spec: UnionSpec, value: object, memo: Memo, site: _Site) -> None:
         """The first option that matches wins; a value no option holds is beartype's."""

@@ -1,15 +1,16 @@
 """Annotations read into dim patterns: ``Tensor[*B, In]`` becomes index lists to match.
 
 A ``Tensor[...]`` hint is found at top level, inside ``Annotated`` (which may name a
-dtype), unions, ``tuple[...]``, ``list[...]`` and ``Sequence[...]``; everything else
-in an annotation is left to beartype.
+dtype), unions, ``tuple[...]``, ``list[...]``, ``Sequence[...]`` and the values of
+``dict[K, ...]`` / ``Mapping[K, ...]``; everything else in an annotation is left to
+beartype.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union
 
 import numpy as np
@@ -58,10 +59,18 @@ class SeqSpec(NamedTuple):
     kind: type
 
 
-Spec = TensorSpec | UnionSpec | TupleSpec | SeqSpec
+class MapSpec(NamedTuple):
+    """A mapping whose values hold tensors; the keys are beartype's to check."""
+
+    value: Spec
+    kind: type
+
+
+Spec = TensorSpec | UnionSpec | TupleSpec | SeqSpec | MapSpec
 _UNPACKS = (typing.Unpack, typing_extensions.Unpack)
 _TYPEVARTUPLES = (typing.TypeVarTuple, typing_extensions.TypeVarTuple)
 _SEQUENCES: dict[object, type] = {list: list, Sequence: Sequence, typing.Sequence: Sequence}
+_MAPPINGS: dict[object, type] = {dict: dict, Mapping: Mapping, MutableMapping: MutableMapping}
 
 
 class Counter:
@@ -96,6 +105,9 @@ def parse(hint: object, counter: Counter) -> Spec | None:
     if origin in _SEQUENCES and len(args) == 1:
         item = parse(args[0], counter)
         return None if item is None else SeqSpec(item, _SEQUENCES[origin])
+    if origin in _MAPPINGS and len(args) == 2:
+        value = parse(args[1], counter)
+        return None if value is None else MapSpec(value, _MAPPINGS[origin])
     return None
 
 
