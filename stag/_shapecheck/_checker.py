@@ -14,7 +14,7 @@ from stag._errors import DTypeError, ShapeError
 from stag._tensor import Tensor
 
 from ._beartype import beartyped
-from ._hints import resolved_hints
+from ._hints import class_hints, function_hints
 from ._matching import Memo, match
 from ._source import annotation_sources
 from ._specs import Counter, MapSpec, Spec, TensorSpec, TupleSpec, UnionSpec, parse
@@ -39,7 +39,7 @@ class Checker(typing.Generic[R]):
     def __init__(self, fn: Callable[..., R]) -> None:
         self.fn = fn
         self.name = _display_name(fn)
-        hints = resolved_hints(fn)
+        hints = function_hints(fn, self.name)
         signature = inspect.signature(fn)
         self.params: list[tuple[int, str, Spec, _Site]] = []
         self.star_args: tuple[int, Spec, _Site] | None = None
@@ -245,7 +245,7 @@ def _attribute_specs(cls: type) -> tuple[tuple[str, TensorSpec, _Site], ...]:
     if found is None:
         specs = []
         generic = issubclass(cls, typing.Generic)
-        hints = typing.get_type_hints(cls, include_extras=True) if generic else {}
+        hints = class_hints(cls) if generic else {}
         for attr, hint in hints.items():
             spec = parse(hint, Counter())
             if isinstance(spec, UnionSpec):  # Tensor[O] | None
