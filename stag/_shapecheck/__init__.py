@@ -9,15 +9,18 @@ in the result.  Nested and recursive calls each get their own memo.
 The route, split by what each side knows best:
 
 * stag matches ``Tensor[...]`` hints itself (at top level, in ``X | None`` and unions,
-  in ``tuple[...]``, ``list[...]`` and ``Sequence[...]``): the dims need one shared
-  memo and messages that name the dim and who bound it, which a per-hint
-  ``isinstance`` cannot give;
+  in ``tuple[...]``, ``list[...]``, ``Sequence[...]`` and mapping values): the dims
+  need one shared memo and messages that name the dim and who bound it, which a
+  per-hint ``isinstance`` cannot give;
 * beartype (``beartype.beartype`` with ``BeartypeConf(is_pep484_tower=True)``, so an
-  ``int`` passes for ``float`` as in mypy) checks every other part of the signature:
-  ``int``, ``str``, containers, dataclasses, and jaxtyping arrays, which run inside
-  ``jaxtyping.jaxtyped`` so that their own dims are bound per call.  A function whose
-  annotations are all top-level ``Tensor[...]`` hints has nothing left for beartype,
-  and is not given to it (stag checks that each value is a ``Tensor`` as well).
+  ``int`` passes for ``float`` as in mypy) checks every other annotation: ``int``,
+  ``str``, containers, dataclasses.  It checks them apart from the function, through
+  two stand-ins it decorates (one takes the arguments before the call, one the result
+  after it), so while the function runs only the wrapper's frame is above it.
+  jaxtyping arrays need ``jaxtyping.jaxtyped``'s memo around the whole call, so a
+  function with jaxtyping annotations (and, for now, a coroutine function) runs inside
+  beartype's and jaxtyping's wrappers.  A top-level ``Tensor[...]`` hint is stag's
+  alone (stag checks that the value is a ``Tensor`` as well).
 
 Errors: ``ShapeError`` for a shape, ``DTypeError`` for a dtype named with
 ``Annotated[Tensor[...], np.float64]``, ``TypeError`` for a non-tensor where a tensor
@@ -32,9 +35,10 @@ decorated (one thread-local read per call).
 
 Modules, one concern each: ``_switch`` (the env var and the on/off switch),
 ``_decorator`` (``shapecheck``), ``_specs`` (annotations read into dim patterns),
-``_matching`` (the memo of one call and matching a shape), ``_checker`` (what one
-function checks per call), ``_hints`` (evaluating annotations), ``_beartype`` (the
-beartype / jaxtyping bridge), ``_source`` (the annotation text for messages) and
+``_matching`` (the memo of one call, where a value sits, matching a shape),
+``_checker`` (what one function checks per call), ``_classes`` (the dims a generic
+class binds from its attributes), ``_hints`` (evaluating annotations), ``_beartype``
+(the beartype / jaxtyping bridge), ``_source`` (the annotation text for messages) and
 ``_import_hook`` (``install_import_hook``).
 """
 

@@ -6,75 +6,98 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from stag._errors import DTypeError, ShapeError
 from stag._tensor import Tensor
 
-from ._beartype import beartyped
-from ._hints import class_hints, function_hints
-from ._matching import Memo, match
+from ._beartype import argument_checker, mentions_jaxtyping, result_checker, wrapped
+from ._classes import attribute_specs
+from ._hints import function_hints
+from ._matching import Memo, Site, match
 from ._source import annotation_sources
 from ._specs import Counter, MapSpec, Spec, TensorSpec, TupleSpec, UnionSpec, parse
 
 R = TypeVar("R")
 
 
-class _Site(NamedTuple):
-    """Where a value sits in a call, for messages: ``parameter b`` is bound-by ``b``."""
-
-    where: str
-    by: str
-    annotation: str  # the parameter name (or "return") whose source text names the hint
-
-    def item(self, key: object) -> _Site:
-        return _Site(f"{self.where}[{key!r}]", f"{self.by}[{key!r}]", self.annotation)
-
-
 class Checker(typing.Generic[R]):
-    """What one decorated function checks, read from its annotations once."""
+    """What one decorated function checks, read from its annotations at its first call.
+
+    A call is checked in two steps around the function, which the wrapper calls
+    itself, so that no checking frame stays on the stack while the function runs:
+    ``arguments`` returns the call's memo, ``result`` checks the result with it.
+    """
 
     def __init__(self, fn: Callable[..., R]) -> None:
         self.fn = fn
         self.name = _display_name(fn)
+        self.ready = False
+        self.call: Callable[..., R] = fn  # what the wrapper calls between the two steps
+        self._source: dict[str, list[str]] | None = None
+
+    def _prepare(self) -> None:
+        fn = self.fn
         hints = function_hints(fn, self.name)
         signature = inspect.signature(fn)
-        self.params: list[tuple[int, str, Spec, _Site]] = []
-        self.star_args: tuple[int, Spec, _Site] | None = None
-        self.star_kwargs: tuple[Spec, _Site] | None = None
+        self.counts: dict[str, int] = {}
+        self.specs: dict[str, Spec | None] = {}
+        self._read_parameters(signature, hints)
+        self.ret: Spec | None = None
+        if not (inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn)):
+            self.ret = self._spec("return", hints)
+        self.plain_ret = _plain(self.ret)
+        first = next(iter(signature.parameters), None)
+        self.binds_self = first == "self" and "self" not in hints
+        self._bridge(hints)
+        self.ready = True
+
+    def _read_parameters(self, signature: inspect.Signature, hints: dict[str, object]) -> None:
+        # (index or maxsize for keyword-only, name, spec, site, spec if a dtype-free tensor)
+        self.params: list[tuple[int, str, Spec, Site, TensorSpec | None]] = []
+        self.star_args: tuple[int, Spec, Site] | None = None
+        self.star_kwargs: tuple[Spec, Site] | None = None
         # every named parameter: a keyword argument with one of these names is not in **kwargs
         self.named = frozenset(
             name
             for name, param in signature.parameters.items()
             if param.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         )
-        self.counts: dict[str, int] = {}
-        self.specs: dict[str, Spec | None] = {}
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         for i, (name, param) in enumerate(signature.parameters.items()):
             spec = self._spec(name, hints)
             if spec is None:
                 continue
-            site = _Site(f"parameter {name}", name, name)
+            site = Site(f"parameter {name}", name, name)
             if param.kind in positional:
-                self.params.append((i, name, spec, site))
+                self.params.append((i, name, spec, site, _plain(spec)))
             elif param.kind is inspect.Parameter.KEYWORD_ONLY:
-                self.params.append((sys.maxsize, name, spec, site))
+                self.params.append((sys.maxsize, name, spec, site, _plain(spec)))
             elif param.kind is inspect.Parameter.VAR_POSITIONAL:
                 self.star_args = (i, spec, site)
             else:
                 self.star_kwargs = (spec, site)
-        self.ret: Spec | None = None
-        if not (inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn)):
-            self.ret = self._spec("return", hints)
-        first = next(iter(signature.parameters), None)
-        self.binds_self = first == "self" and "self" not in hints
-        # beartype is left out when stag's own checks already cover every annotation.
-        covered = {name for name, spec in self.specs.items() if isinstance(spec, TensorSpec)}
-        self.inner = fn if covered >= hints.keys() else beartyped(fn, hints)
-        self._source: dict[str, list[str]] | None = None
+
+    def _bridge(self, hints: dict[str, object]) -> None:
+        """beartype's part: the annotations that are not a top-level ``Tensor[...]``."""
+        self.before: Callable[..., object] | None = None
+        self.after: Callable[[object], object] | None = None
+        self.plain_result: type = _Nothing  # a result of this class passes beartype's check
+        left = {k: h for k, h in hints.items() if not isinstance(self.specs.get(k), TensorSpec)}
+        if not left:
+            return
+        if mentions_jaxtyping(left) or inspect.iscoroutinefunction(self.fn):
+            self.call = wrapped(self.fn, hints)  # one jaxtyping memo around the whole call
+            return
+        parameters = {k: h for k, h in left.items() if k != "return"}
+        if parameters:
+            self.before = argument_checker(self.fn, parameters)
+        if "return" in left:
+            self.after = result_checker(self.fn, left["return"])
+            if type(left["return"]) is type:  # None, int, a class: beartype's check is isinstance
+                self.plain_result = left["return"]
 
     def _spec(self, name: str, hints: dict[str, object]) -> Spec | None:
         if name not in hints:
@@ -84,25 +107,28 @@ class Checker(typing.Generic[R]):
         self.counts[name] = counter.n
         return spec
 
-    def call(self, args: tuple[object, ...], kwargs: dict[str, object]) -> R:
+    def arguments(self, args: tuple[object, ...], kwargs: dict[str, object]) -> Memo:
+        """Check one call's arguments; the memo of the dims they bound."""
         __tracebackhide__ = True
+        if not self.ready:
+            self._prepare()
         memo: Memo = {}
         if self.binds_self and args:
-            for attr, attr_spec, attr_site in _attribute_specs(type(args[0])):
+            for attr, attr_spec, attr_site in attribute_specs(type(args[0])):
                 value = getattr(args[0], attr, None)
                 if value is not None:
                     self._check(attr_spec, value, memo, attr_site)
         nargs = len(args)
-        for index, name, spec, site in self.params:
+        for index, name, spec, site, plain in self.params:
             if index < nargs:
                 value = args[index]
             elif name in kwargs:
                 value = kwargs[name]
             else:
                 continue  # a default: the function's own business
-            if type(spec) is TensorSpec and type(value) is Tensor:  # the common case, inlined
-                reason = match(spec, value._data.shape, memo, site.by)
-                if reason is not None or spec.dtype is not None:
+            if plain is not None and type(value) is Tensor:  # the common case, inlined
+                reason = match(plain, value._data.shape, memo, name)
+                if reason is not None:
                     self._check(spec, value, memo, site, reason)
             else:
                 self._check(spec, value, memo, site)
@@ -115,21 +141,25 @@ class Checker(typing.Generic[R]):
             for key, value in kwargs.items():
                 if key not in self.named:
                     self._check(spec, value, memo, site.item(key))
-        result = self.inner(*args, **kwargs)
-        ret = self.ret
-        out: object = result
-        if ret is None:
-            return result
-        reason = None
-        if type(ret) is TensorSpec and type(out) is Tensor and ret.dtype is None:
-            reason = match(ret, out._data.shape, memo, _RETURN.by)
-            if reason is None:
-                return result
-        self._check(ret, out, memo, _RETURN, reason)
-        return result
+        if self.before is not None:
+            self.before(*args, **kwargs)
+        return memo
+
+    def result(self, value: object, memo: Memo) -> None:
+        """Check the call's result against the return annotation, with the call's memo."""
+        __tracebackhide__ = True
+        plain = self.plain_ret
+        if plain is not None and type(value) is Tensor:  # the common case, inlined
+            reason = match(plain, value._data.shape, memo, _RETURNED)
+            if reason is not None:
+                self._check(plain, value, memo, _RETURN, reason)
+        elif self.ret is not None:
+            self._check(self.ret, value, memo, _RETURN)
+        if self.after is not None and not isinstance(value, self.plain_result):
+            self.after(value)
 
     def _check(
-        self, spec: Spec, value: object, memo: Memo, site: _Site, reason: str | None = None
+        self, spec: Spec, value: object, memo: Memo, site: Site, reason: str | None = None
     ) -> None:
         """Match ``value`` against ``spec``, raising for a mismatch (the slow, general path)."""
         __tracebackhide__ = True
@@ -153,7 +183,7 @@ class Checker(typing.Generic[R]):
             self._check_items(spec.item, enumerate(value), memo, site)
 
     def _check_tensor(
-        self, spec: TensorSpec, value: object, memo: Memo, site: _Site, reason: str | None
+        self, spec: TensorSpec, value: object, memo: Memo, site: Site, reason: str | None
     ) -> None:
         __tracebackhide__ = True
         if not isinstance(value, Tensor):
@@ -171,7 +201,7 @@ class Checker(typing.Generic[R]):
             )
 
     def _check_items(
-        self, item: Spec, pairs: Iterable[tuple[object, object]], memo: Memo, site: _Site
+        self, item: Spec, pairs: Iterable[tuple[object, object]], memo: Memo, site: Site
     ) -> None:
         """Each ``(key, element)`` of a sequence or a mapping against ``item``."""
         __tracebackhide__ = True
@@ -179,14 +209,14 @@ class Checker(typing.Generic[R]):
         binds = plain is not None and (bool(plain.names) or plain.prefix is not None)
         for key, element in pairs:
             reason = None
-            if plain is not None and type(element) is Tensor:  # without a _Site per item
+            if plain is not None and type(element) is Tensor:  # without a Site per item
                 by = f"{site.by}[{key!r}]" if binds else ""  # named only where a dim binds
                 reason = match(plain, element._data.shape, memo, by)
                 if reason is None:
                     continue
             self._check(item, element, memo, site.item(key), reason)
 
-    def _check_union(self, spec: UnionSpec, value: object, memo: Memo, site: _Site) -> None:
+    def _check_union(self, spec: UnionSpec, value: object, memo: Memo, site: Site) -> None:
         """The first option that matches wins; a value no option holds is beartype's."""
         __tracebackhide__ = True
         first_error: Exception | None = None
@@ -204,13 +234,13 @@ class Checker(typing.Generic[R]):
         if first_error is not None:
             raise first_error
 
-    def _not_a_tensor(self, spec: TensorSpec, value: object, site: _Site) -> str:
+    def _not_a_tensor(self, spec: TensorSpec, value: object, site: Site) -> str:
         kind = type(value)
         kind_name = kind.__qualname__ if kind.__module__ == "builtins" else _qualified(kind)
         hint = "; wrap it with stag.tensor(...)" if isinstance(value, np.ndarray) else ""
         return f"{self.name}(): {site.where} has type {kind_name}, expected {self._text(spec, site)}{hint}"
 
-    def _text(self, spec: TensorSpec, site: _Site) -> str:
+    def _text(self, spec: TensorSpec, site: Site) -> str:
         """The hint as the user wrote it (from the source), else as typing renders it."""
         if self._source is None:
             self._source = annotation_sources(self.fn)
@@ -220,7 +250,17 @@ class Checker(typing.Generic[R]):
         return spec.text
 
 
-_RETURN = _Site("return value", "the return value", "return")
+_RETURNED = "the return value"  # what binds a dim first seen in the result
+_RETURN = Site("return value", _RETURNED, "return")
+
+
+def _plain(spec: Spec | None) -> TensorSpec | None:
+    """``spec`` if it is a ``Tensor[...]`` with no dtype: matched inline, on the fast path."""
+    return spec if isinstance(spec, TensorSpec) and spec.dtype is None else None
+
+
+class _Nothing:
+    """No value is one: a result beartype must check."""
 
 
 def _qualified(kind: type) -> str:
@@ -230,28 +270,3 @@ def _qualified(kind: type) -> str:
 def _display_name(fn: Callable[..., object]) -> str:
     qualname: str = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
     return qualname.rsplit("<locals>.", 1)[-1]
-
-
-_CLASS_SPECS: dict[type, tuple[tuple[str, TensorSpec, _Site], ...]] = {}
-
-
-def _attribute_specs(cls: type) -> tuple[tuple[str, TensorSpec, _Site], ...]:
-    """The attributes of ``cls`` annotated with a tensor of the class's type variables.
-
-    ``weight: Tensor[I, O]`` on a ``Generic[I, O]`` module binds ``I`` and ``O`` from
-    ``self.weight`` before a method's arguments are checked.
-    """
-    found = _CLASS_SPECS.get(cls)
-    if found is None:
-        specs = []
-        generic = issubclass(cls, typing.Generic)
-        hints = class_hints(cls) if generic else {}
-        for attr, hint in hints.items():
-            spec = parse(hint, Counter())
-            if isinstance(spec, UnionSpec):  # Tensor[O] | None
-                tensors = [o for o in spec.options if isinstance(o, TensorSpec)]
-                spec = tensors[0] if len(tensors) == 1 else None
-            if isinstance(spec, TensorSpec) and spec.generic:
-                specs.append((attr, spec, _Site(f"attribute self.{attr}", f"self.{attr}", "")))
-        found = _CLASS_SPECS[cls] = tuple(specs)
-    return found

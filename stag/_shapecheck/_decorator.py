@@ -33,17 +33,17 @@ def shapecheck(fn: Callable[P, R], /) -> Callable[P, R]:
         raise TypeError(f"shapecheck: decorate functions and methods, not the class {fn!r}")
     if not COMPILED_IN or getattr(fn, MARK, False) or not getattr(fn, "__annotations__", None):
         return fn
-    checker: Checker[R] | None = None
+    checker = Checker(fn)
 
     @functools.wraps(fn)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
         if not STATE.enabled:
             return fn(*args, **kwargs)
-        nonlocal checker
-        if checker is None:
-            checker = Checker(fn)
-        return checker.call(args, kwargs)
+        memo = checker.arguments(args, kwargs)
+        result = checker.call(*args, **kwargs)  # fn itself: no checking frame under it
+        checker.result(result, memo)
+        return result
 
     setattr(checked, MARK, True)
     return checked

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ._specs import TensorSpec, dim_name
 
 # dim (the TypeVar, NewType or TypeVarTuple object) -> (its size, the name of what bound
 # it: "w", "xs[1]", "self.weight", that thing's shape); a TypeVarTuple binds a tuple of
 # sizes.
 Memo = dict[object, tuple[int | tuple[int, ...], str, tuple[int, ...]]]
+
+
+class Site(NamedTuple):
+    """Where a value sits in a call, for messages: ``parameter b`` is bound-by ``b``."""
+
+    where: str
+    by: str
+    annotation: str  # the parameter name (or "return") whose source text names the hint
+
+    def item(self, key: object) -> Site:
+        return Site(f"{self.where}[{key!r}]", f"{self.by}[{key!r}]", self.annotation)
 
 
 def match(spec: TensorSpec, shape: tuple[int, ...], memo: Memo, by: str) -> str | None:
