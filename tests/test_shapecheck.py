@@ -479,35 +479,6 @@ def test_a_dtype_named_by_annotated() -> None:
         f(stag.zeros(2))
 
 
-def test_generators_check_their_arguments_at_the_call() -> None:
-    @stag.shapecheck
-    def rows(x: Tensor[N, L3]) -> Iterator[Tensor[L3]]:
-        yield from x
-
-    assert [r.shape for r in rows(stag.zeros(2, 3))] == [(3,), (3,)]
-    with raises(ShapeError, "rows(): parameter x has shape (2, 4), expected Tensor[N, L3]; "
-                "dim 1 must be 3"):  # fmt: skip
-        rows(stag.zeros(2, 4))  # raised by the call, before any next()
-
-
-def test_coroutines_check_their_arguments_at_the_call_and_beartype_the_result() -> None:
-    @stag.shapecheck
-    async def add(x: Tensor[N], y: Tensor[N]) -> Tensor[N]:
-        return x + y
-
-    assert asyncio.run(add(stag.zeros(2), stag.zeros(2))).shape == (2,)
-    with raises(ShapeError, "add(): parameter y has shape (3,), expected Tensor[N]; "
-                "N=2 was bound by x (2,)"):  # fmt: skip
-        add(stag.zeros(2), stag.zeros(3))
-
-    @stag.shapecheck
-    async def wrong(x: Tensor[N]) -> Tensor[N]:
-        return 1  # type: ignore[return-value]
-
-    with pytest.raises(BeartypeCallHintReturnViolation):
-        asyncio.run(wrong(stag.zeros(2)))
-
-
 def test_exceptions_inside_the_function_pass_through_unchanged() -> None:
     error = KeyError("inside")
 
@@ -653,6 +624,17 @@ def test_import_hook_reaches_properties_and_respects_no_type_check(hooked_pkg: A
                 "expected Tensor[O, I]; O=4 was bound by self.weight (3, 4)"):  # fmt: skip
         lin.transposed  # noqa: B018
     assert hooked_pkg.unchecked(stag.zeros(5)).shape == (5,)
+
+
+def test_import_hook_keeps_coroutine_and_generator_functions_what_they_are(
+    hooked_pkg: Any,
+) -> None:
+    assert inspect.iscoroutinefunction(hooked_pkg.fetched)
+    assert inspect.isgeneratorfunction(hooked_pkg.columns)
+    assert asyncio.run(hooked_pkg.fetched(stag.zeros(2, 3))).shape == (2, 3)
+    with raises(ShapeError, "columns(): parameter x has shape (2, 4), "
+                "expected Tensor[N, L3]; dim 1 must be 3"):  # fmt: skip
+        next(hooked_pkg.columns(stag.zeros(2, 4)))
 
 
 def test_import_hook_skips_what_is_imported_only_under_type_checking(

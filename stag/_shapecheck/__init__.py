@@ -3,8 +3,9 @@
 ``@stag.shapecheck`` reads a function's annotations at its first call and turns every
 ``Tensor[...]`` in them into a dim pattern; each call then matches the tensors against
 those patterns with one memo of dim bindings for the whole call (the arguments in
-order, then the return value), so ``Out`` bound to 10 by ``w`` must be 10 in ``b`` and
-in the result.  Nested and recursive calls each get their own memo.
+order, then the return value, or a coroutine's awaited result), so ``Out`` bound to 10
+by ``w`` must be 10 in ``b`` and in the result.  Nested and recursive calls each get
+their own memo.
 
 The route, split by what each side knows best:
 
@@ -18,8 +19,7 @@ The route, split by what each side knows best:
   two stand-ins it decorates (one takes the arguments before the call, one the result
   after it), so while the function runs only the wrapper's frame is above it.
   jaxtyping arrays need ``jaxtyping.jaxtyped``'s memo around the whole call, so a
-  function with jaxtyping annotations (and, for now, a coroutine function) runs inside
-  beartype's and jaxtyping's wrappers.  A top-level ``Tensor[...]`` hint is stag's
+  function with jaxtyping annotations runs inside beartype's and jaxtyping's wrappers.  A top-level ``Tensor[...]`` hint is stag's
   alone (stag checks that the value is a ``Tensor`` as well).
 
 Errors: ``ShapeError`` for a shape, ``DTypeError`` for a dtype named with

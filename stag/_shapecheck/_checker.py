@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import inspect
 import sys
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -20,10 +19,8 @@ from ._matching import Memo, Site, match
 from ._source import annotation_sources
 from ._specs import Counter, MapSpec, Spec, TensorSpec, TupleSpec, UnionSpec, parse
 
-R = TypeVar("R")
 
-
-class Checker(typing.Generic[R]):
+class Checker:
     """What one decorated function checks, read from its annotations at its first call.
 
     A call is checked in two steps around the function, which the wrapper calls
@@ -31,11 +28,11 @@ class Checker(typing.Generic[R]):
     ``arguments`` returns the call's memo, ``result`` checks the result with it.
     """
 
-    def __init__(self, fn: Callable[..., R]) -> None:
+    def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
         self.name = _display_name(fn)
         self.ready = False
-        self.call: Callable[..., R] = fn  # what the wrapper calls between the two steps
+        self.call: Callable[..., Any] = fn  # what the wrapper calls between the two steps
         self._source: dict[str, list[str]] | None = None
 
     def _prepare(self) -> None:
@@ -45,9 +42,8 @@ class Checker(typing.Generic[R]):
         self.counts: dict[str, int] = {}
         self.specs: dict[str, Spec | None] = {}
         self._read_parameters(signature, hints)
-        self.ret: Spec | None = None
-        if not (inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn)):
-            self.ret = self._spec("return", hints)
+        self.yields = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+        self.ret = None if self.yields else self._spec("return", hints)
         self.plain_ret = _plain(self.ret)
         first = next(iter(signature.parameters), None)
         self.binds_self = first == "self" and "self" not in hints
@@ -86,9 +82,11 @@ class Checker(typing.Generic[R]):
         self.after: Callable[[object], object] | None = None
         self.plain_result: type = _Nothing  # a result of this class passes beartype's check
         left = {k: h for k, h in hints.items() if not isinstance(self.specs.get(k), TensorSpec)}
+        if self.yields:
+            left.pop("return", None)  # a generator's result is the generator: nothing to check
         if not left:
             return
-        if mentions_jaxtyping(left) or inspect.iscoroutinefunction(self.fn):
+        if mentions_jaxtyping(left):
             self.call = wrapped(self.fn, hints)  # one jaxtyping memo around the whole call
             return
         parameters = {k: h for k, h in left.items() if k != "return"}
