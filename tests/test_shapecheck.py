@@ -440,6 +440,7 @@ def test_non_tensor_parameters_are_checked_by_beartype() -> None:
         return x * factor
 
     scale(stag.zeros(2), 3)  # an int is a float, as in mypy (PEP 484's numeric tower)
+    scale(stag.zeros(2), 3.0, "y")
     with pytest.raises(BeartypeCallHintParamViolation, match=r"parameter name=.* violates"):
         scale(stag.zeros(2), 3.0, name=1)  # type: ignore[arg-type]
 

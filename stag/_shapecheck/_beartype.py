@@ -3,8 +3,11 @@
 beartype checks the annotations stag leaves to it through two stand-ins that it
 decorates, apart from the function: one with the function's parameters and an empty
 body, called with the arguments before the call, and one that takes the result.  So
-beartype's wrapper is off the stack while the function runs.  jaxtyping's dims need one
-memo around the arguments, the call and the result, so a function with jaxtyping
+beartype's wrapper is off the stack while the function runs.  Where an annotation is a
+plain class (``int``, ``float``, ``None``, a class of one's own), ``isinstance`` is
+tried first: an instance passes beartype's check, so beartype is called only when that
+does not settle it (an ``int`` for a ``float``, or a violation).  jaxtyping's dims need
+one memo around the arguments, the call and the result, so a function with jaxtyping
 annotations is run inside jaxtyping's and beartype's wrappers instead (``wrapped``).
 """
 
@@ -29,13 +32,74 @@ def mentions_jaxtyping(hints: dict[str, object]) -> bool:
     )
 
 
-def argument_checker(fn: Callable[..., object], hints: dict[str, object]) -> Callable[..., object]:
+def argument_check(
+    fn: Callable[..., object], hints: dict[str, object], places: dict[str, int]
+) -> Callable[..., object]:
+    """What checks ``fn``'s arguments (passed as to ``fn``) against ``hints``.
+
+    ``places`` gives each named parameter's position (``sys.maxsize`` for a
+    keyword-only one).  beartype's stand-in itself, or, where every annotation is a
+    plain class, a function that calls it only when ``isinstance`` does not settle it.
+    """
+    stand_in = _argument_stand_in(fn, hints)
+    found = [
+        (places[k], k, cls)
+        for k, h in hints.items()
+        if k in places and (cls := _plain_class(h)) is not None
+    ]
+    if len(found) < len(hints):
+        return stand_in
+    plain = tuple(found)
+
+    def check(*args: object, **kwargs: object) -> None:
+        __tracebackhide__ = True
+        if not _instances(plain, args, kwargs):
+            stand_in(*args, **kwargs)
+
+    return check
+
+
+def result_check(
+    fn: Callable[..., object], hint: object
+) -> tuple[Callable[[object], object], type]:
+    """What checks a result of ``fn`` against ``hint``: beartype's stand-in, and a class
+    whose instances need not be given to it (none are, unless ``hint`` is a plain class).
+
+    The caller tests ``isinstance`` itself: the result check is one call fewer then.
+    """
+    return _result_stand_in(fn, hint), _plain_class(hint) or _Nothing
+
+
+def _instances(
+    plain: tuple[tuple[int, str, type], ...], args: tuple[object, ...], kwargs: dict[str, object]
+) -> bool:
+    """Whether each argument beartype checks is an instance of its plain class."""
+    nargs = len(args)
+    for index, name, cls in plain:
+        value = args[index] if index < nargs else kwargs.get(name, _Nothing)
+        if value is not _Nothing and not isinstance(value, cls):  # _Nothing: a default
+            return False
+    return True
+
+
+class _Nothing:
+    """Nothing is an instance of it; the class itself marks an argument left to its default."""
+
+
+def _plain_class(hint: object) -> type | None:
+    """``hint`` if beartype checks it with ``isinstance``: None, int, a class (not an ABC)."""
+    return hint if isinstance(hint, type) and type(hint) is type else None
+
+
+def _argument_stand_in(
+    fn: Callable[..., object], hints: dict[str, object]
+) -> Callable[..., object]:
     """A function that takes ``fn``'s arguments and has beartype check them against ``hints``."""
     signature = inspect.signature(fn, follow_wrapped=False)
     return _beartype(_named_like(_stub(signature), fn, hints))
 
 
-def result_checker(fn: Callable[..., object], hint: object) -> Callable[[object], object]:
+def _result_stand_in(fn: Callable[..., object], hint: object) -> Callable[[object], object]:
     """A function of one value that has beartype check it as ``fn``'s result."""
     returns = types.FunctionType(_returns.__code__, {}, "returns")
     return _beartype(_named_like(returns, fn, {"return": hint}))

@@ -12,7 +12,7 @@ import numpy as np
 from stag._errors import DTypeError, ShapeError
 from stag._tensor import Tensor
 
-from ._beartype import argument_checker, mentions_jaxtyping, result_checker, wrapped
+from ._beartype import argument_check, mentions_jaxtyping, result_check, wrapped
 from ._classes import attribute_specs
 from ._hints import function_hints
 from ._matching import Memo, Site, match
@@ -62,15 +62,16 @@ class Checker:
             if param.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         )
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        self.places: dict[str, int] = {}  # a named parameter's index, maxsize if keyword-only
         for i, (name, param) in enumerate(signature.parameters.items()):
+            if param.kind in positional or param.kind is inspect.Parameter.KEYWORD_ONLY:
+                self.places[name] = i if param.kind in positional else sys.maxsize
             spec = self._spec(name, hints)
             if spec is None:
                 continue
             site = Site(f"parameter {name}", name, name)
-            if param.kind in positional:
-                self.params.append((i, name, spec, site, _plain(spec)))
-            elif param.kind is inspect.Parameter.KEYWORD_ONLY:
-                self.params.append((sys.maxsize, name, spec, site, _plain(spec)))
+            if name in self.places:
+                self.params.append((self.places[name], name, spec, site, _plain(spec)))
             elif param.kind is inspect.Parameter.VAR_POSITIONAL:
                 self.star_args = (i, spec, site)
             else:
@@ -78,9 +79,9 @@ class Checker:
 
     def _bridge(self, hints: dict[str, object]) -> None:
         """beartype's part: the annotations that are not a top-level ``Tensor[...]``."""
-        self.before: Callable[..., object] | None = None
-        self.after: Callable[[object], object] | None = None
-        self.plain_result: type = _Nothing  # a result of this class passes beartype's check
+        self.others: Callable[..., object] | None = None  # beartype's check of the arguments
+        self.other_result: Callable[[object], object] | None = None  # ... of the result
+        self.passing: type = object  # a result of this class need not go to other_result
         left = {k: h for k, h in hints.items() if not isinstance(self.specs.get(k), TensorSpec)}
         if self.yields:
             left.pop("return", None)  # a generator's result is the generator: nothing to check
@@ -91,11 +92,9 @@ class Checker:
             return
         parameters = {k: h for k, h in left.items() if k != "return"}
         if parameters:
-            self.before = argument_checker(self.fn, parameters)
+            self.others = argument_check(self.fn, parameters, self.places)
         if "return" in left:
-            self.after = result_checker(self.fn, left["return"])
-            if type(left["return"]) is type:  # None, int, a class: beartype's check is isinstance
-                self.plain_result = left["return"]
+            self.other_result, self.passing = result_check(self.fn, left["return"])
 
     def _spec(self, name: str, hints: dict[str, object]) -> Spec | None:
         if name not in hints:
@@ -139,8 +138,8 @@ class Checker:
             for key, value in kwargs.items():
                 if key not in self.named:
                     self._check(spec, value, memo, site.item(key))
-        if self.before is not None:
-            self.before(*args, **kwargs)
+        if self.others is not None:
+            self.others(*args, **kwargs)
         return memo
 
     def result(self, value: object, memo: Memo) -> None:
@@ -153,8 +152,8 @@ class Checker:
                 self._check(plain, value, memo, _RETURN, reason)
         elif self.ret is not None:
             self._check(self.ret, value, memo, _RETURN)
-        if self.after is not None and not isinstance(value, self.plain_result):
-            self.after(value)
+        if self.other_result is not None and not isinstance(value, self.passing):
+            self.other_result(value)
 
     def _check(
         self, spec: Spec, value: object, memo: Memo, site: Site, reason: str | None = None
@@ -255,10 +254,6 @@ _RETURN = Site("return value", _RETURNED, "return")
 def _plain(spec: Spec | None) -> TensorSpec | None:
     """``spec`` if it is a ``Tensor[...]`` with no dtype: matched inline, on the fast path."""
     return spec if isinstance(spec, TensorSpec) and spec.dtype is None else None
-
-
-class _Nothing:
-    """No value is one: a result beartype must check."""
 
 
 def _qualified(kind: type) -> str:
