@@ -111,10 +111,7 @@ class Checker:
             self._prepare()
         memo: Memo = {}
         if self.binds_self and args:
-            for attr, attr_spec, attr_site in attribute_specs(type(args[0])):
-                value = getattr(args[0], attr, None)
-                if value is not None:
-                    self._check(attr_spec, value, memo, attr_site)
+            self._check_attributes(args[0], memo)
         nargs = len(args)
         for index, name, spec, site, plain in self.params:
             if index < nargs:
@@ -129,18 +126,32 @@ class Checker:
                     self._check(spec, value, memo, site, reason)
             else:
                 self._check(spec, value, memo, site)
+        if self.star_args is not None or self.star_kwargs is not None:
+            self._check_rest(args, kwargs, memo)
+        if self.others is not None:
+            self.others(*args, **kwargs)
+        return memo
+
+    def _check_attributes(self, obj: object, memo: Memo) -> None:
+        """Bind the dims of a generic class from ``self``'s own tensors (``self.weight``)."""
+        __tracebackhide__ = True
+        for attr, spec, site in attribute_specs(type(obj)):
+            value = getattr(obj, attr, None)
+            if value is not None:
+                self._check(spec, value, memo, site)
+
+    def _check_rest(self, args: tuple[object, ...], kwargs: dict[str, object], memo: Memo) -> None:
+        """The arguments that ``*args`` and ``**kwargs`` collect."""
+        __tracebackhide__ = True
         if self.star_args is not None:
             start, spec, site = self.star_args
-            for i in range(start, nargs):
+            for i in range(start, len(args)):
                 self._check(spec, args[i], memo, site.item(i - start))
         if self.star_kwargs is not None:
             spec, site = self.star_kwargs
             for key, value in kwargs.items():
                 if key not in self.named:
                     self._check(spec, value, memo, site.item(key))
-        if self.others is not None:
-            self.others(*args, **kwargs)
-        return memo
 
     def result(self, value: object, memo: Memo) -> None:
         """Check the call's result against the return annotation, with the call's memo."""
