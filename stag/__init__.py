@@ -57,9 +57,9 @@ from stag._free_functions import where as where
 # </generated: functions>
 from stag._shapecheck import checking_enabled as checking_enabled
 from stag._shapecheck import disable_checking as disable_checking
+from stag._shapecheck import install_import_hook as install_import_hook
 from stag._shapecheck import set_checking as set_checking
 from stag._shapecheck import shapecheck as shapecheck
-from stag._shapecheck_hook import install_import_hook as install_import_hook
 from stag._tensor import Tensor as Tensor
 from stag._transforms import derivative as derivative
 from stag._transforms import grad as grad

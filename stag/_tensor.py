@@ -809,7 +809,8 @@ class Tensor(Generic[*Shape]):
     def __matmul__(self, other: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
         expect_tensor("matmul", other)
         if self._data.dtype is not other._data.dtype:
-            self, other = promote("matmul", (self, other))
+            left, right = promote("matmul", (self, other))
+            return apply2(linalg.matmul, left, right)
         return apply2(linalg.matmul, self, other)
 
     def __rmatmul__(self, other: Array) -> Tensor[*AnyShape]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stag._dims import B, N, AnyShape
+from stag._dims import AnyShape, B, N
 from stag._errors import ShapeError
 from stag._tensor import Tensor, expect_tensor
 

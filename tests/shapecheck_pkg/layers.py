@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Generic, Literal, NewType, TypeVar, no_type_check, overload
 
 import stag
@@ -20,6 +21,14 @@ def dense(x: Tensor[N, I], w: Tensor[I, O], b: Tensor[O]) -> Tensor[N, O]:
 
 def wrong_result(x: Tensor[Hidden, L3]) -> Tensor[Hidden, L3]:
     return x[:1]  # Tensor[Dyn, L3] to mypy; the return check sees 1 row, not Hidden
+
+
+async def fetched(x: Tensor[N, I]) -> Tensor[N, I]:
+    return x
+
+
+def columns(x: Tensor[N, L3]) -> Iterator[Tensor[N]]:
+    yield from x.T
 
 
 class Linear(Generic[I, O]):

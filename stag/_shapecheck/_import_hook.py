@@ -17,8 +17,6 @@ from importlib.machinery import ModuleSpec, SourceFileLoader
 from types import CodeType, TracebackType
 from typing import Self
 
-__all__ = ["ImportHook", "install_import_hook"]
-
 _ALIAS = "__stag_shapecheck__"  # a dunder name: not mangled inside class bodies
 _SKIP = {"overload", "no_type_check"}
 
