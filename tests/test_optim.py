@@ -16,7 +16,7 @@ import pytest
 import stag
 from stag import Tensor
 from stag.nn import Module
-from stag.optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm_
+from stag.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm_
 from stag.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LinearWarmup, StepLR
 
 Array = np.ndarray
@@ -51,6 +51,9 @@ MAKERS: dict[str, Callable[[Net], Optimizer[Net]]] = {
     "sgd_momentum": lambda n: SGD(n, lr=0.1, momentum=0.9),
     "adam": lambda n: Adam(n, lr=0.01),
     "adamw": lambda n: AdamW(n, lr=0.01),
+    "rmsprop": lambda n: RMSprop(n, momentum=0.5, weight_decay=0.1),
+    "adagrad": lambda n: Adagrad(n, weight_decay=0.1),
+    "adadelta": lambda n: Adadelta(n, weight_decay=0.1),
 }
 
 

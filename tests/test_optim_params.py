@@ -17,10 +17,10 @@ import pytest
 import stag
 from stag import Tensor
 from stag.nn import Linear, Module
-from stag.optim import SGD, Adam, AdamW, Optimizer
+from stag.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from stag.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LinearWarmup, StepLR
 
-OPTIMIZERS: list[type[Optimizer[Any]]] = [SGD, Adam, AdamW]
+OPTIMIZERS: list[type[Optimizer[Any]]] = [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta]
 
 
 class MLP(Module):
@@ -202,7 +202,9 @@ def test_group_settings_are_checked_like_keyword_settings() -> None:
         (SGD, "lr", -1.0), (SGD, "lr", math.nan), (SGD, "momentum", -0.5),
         (SGD, "weight_decay", math.inf), (SGD, "dampening", math.nan),
         (Adam, "eps", -1e-8), (Adam, "betas", (1.0, 0.9)), (Adam, "betas", (0.9, -0.1)),
-        (AdamW, "weight_decay", -0.01),
+        (AdamW, "weight_decay", -0.01), (RMSprop, "alpha", 1.5), (RMSprop, "momentum", -1.0),
+        (Adagrad, "lr_decay", -0.1), (Adagrad, "initial_accumulator_value", -1.0),
+        (Adadelta, "rho", 1.1), (Adadelta, "eps", math.nan),
     ],
 )  # fmt: skip
 def test_settings_out_of_range_are_refused_by_name(

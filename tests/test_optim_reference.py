@@ -1,7 +1,7 @@
 """Every optimizer, step by step in float64, against its published formula and against PyTorch.
 
 Each reference below is the pseudo-code of the PyTorch documentation
-(``torch.optim.SGD``, ``Adam``, ``AdamW``)
+(``torch.optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``)
 written out in numpy, with the documented defaults.  A case gives the optimizer,
 its keyword settings and, optionally, a parameter group per parameter with its
 own overrides; stag, the numpy reference and (when ``torch`` is importable)
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import stag
-from stag.optim import SGD, Adam, AdamW, Optimizer
+from stag.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 Array = np.ndarray
 State = dict[str, Array]
@@ -63,7 +63,50 @@ def adamw_ref(p: Array, g: Array, t: int, s: State, **settings: Any) -> Array:
     return adam_ref(p, g, t, s, **{"lr": 1e-3, "weight_decay": 1e-2, **settings}, decoupled=True)
 
 
-REFERENCES: dict[type[Optimizer[Any]], Update] = {SGD: sgd_ref, Adam: adam_ref, AdamW: adamw_ref}
+def rmsprop_ref(
+    p: Array, g: Array, t: int, s: State, lr: float = 1e-2, alpha: float = 0.99,
+    eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+) -> Array:  # fmt: skip
+    if weight_decay:
+        g = g + weight_decay * p
+    s["v"] = alpha * s.get("v", 0 * p) + (1 - alpha) * g**2
+    v = s["v"]
+    if centered:
+        s["a"] = alpha * s.get("a", 0 * p) + (1 - alpha) * g
+        v = v - s["a"] ** 2
+    if momentum > 0:
+        s["b"] = momentum * s.get("b", 0 * p) + g / (np.sqrt(v) + eps)
+        return p - lr * s["b"]
+    return p - lr * g / (np.sqrt(v) + eps)
+
+
+def adagrad_ref(
+    p: Array, g: Array, t: int, s: State, lr: float = 1e-2, lr_decay: float = 0.0,
+    weight_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+) -> Array:  # fmt: skip
+    rate = lr / (1 + (t - 1) * lr_decay)
+    if weight_decay:
+        g = g + weight_decay * p
+    s["sum"] = s.get("sum", np.full_like(p, initial_accumulator_value)) + g**2
+    return p - rate * g / (np.sqrt(s["sum"]) + eps)
+
+
+def adadelta_ref(
+    p: Array, g: Array, t: int, s: State, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+    weight_decay: float = 0.0,
+) -> Array:  # fmt: skip
+    if weight_decay:
+        g = g + weight_decay * p
+    s["v"] = rho * s.get("v", 0 * p) + (1 - rho) * g**2
+    delta = np.sqrt(s.get("u", 0 * p) + eps) / np.sqrt(s["v"] + eps) * g
+    s["u"] = rho * s.get("u", 0 * p) + (1 - rho) * delta**2
+    return p - lr * delta
+
+
+REFERENCES: dict[type[Optimizer[Any]], Update] = {
+    SGD: sgd_ref, Adam: adam_ref, AdamW: adamw_ref, RMSprop: rmsprop_ref,
+    Adagrad: adagrad_ref, Adadelta: adadelta_ref,
+}  # fmt: skip
 
 # name: (optimizer, keyword settings, per-parameter group overrides or None for one group)
 Case = tuple[type[Optimizer[Any]], dict[str, Any], dict[str, dict[str, Any]] | None]
@@ -94,6 +137,34 @@ CASES: dict[str, Case] = {
     "adamw_decay_matrices_only": (
         AdamW, {"lr": 0.01, "betas": (0.9, 0.95)},
         {"w": {"weight_decay": 0.1}, "b": {"weight_decay": 0.0}, "v": {"weight_decay": 0.0}},
+    ),
+    "rmsprop": (RMSprop, {}, None),
+    "rmsprop_weight_decay": (RMSprop, {"lr": 0.01, "alpha": 0.9, "weight_decay": 0.1}, None),
+    "rmsprop_momentum": (RMSprop, {"lr": 0.01, "momentum": 0.9, "eps": 1e-4}, None),
+    "rmsprop_centered": (RMSprop, {"lr": 0.01, "centered": True}, None),
+    "rmsprop_centered_fast": (RMSprop, {"lr": 0.01, "alpha": 0.3, "centered": True}, None),
+    "rmsprop_centered_momentum": (
+        RMSprop, {"lr": 0.01, "alpha": 0.95, "centered": True, "momentum": 0.8}, None,
+    ),
+    "rmsprop_groups": (
+        RMSprop, {"lr": 0.01},
+        {"w": {"centered": True, "momentum": 0.5}, "b": {"lr": 0.003}, "v": {"weight_decay": 0.1}},
+    ),
+    "adagrad": (Adagrad, {}, None),
+    "adagrad_decay_init": (
+        Adagrad,
+        {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1, "initial_accumulator_value": 0.5},
+        None,
+    ),
+    "adagrad_groups": (
+        Adagrad, {"lr": 0.1}, {"w": {"lr_decay": 0.1}, "b": {"eps": 1e-3}, "v": {"lr": 0.5}},
+    ),
+    "adadelta": (Adadelta, {}, None),
+    "adadelta_weight_decay": (
+        Adadelta, {"lr": 0.5, "rho": 0.95, "eps": 1e-4, "weight_decay": 0.1}, None,
+    ),
+    "adadelta_groups": (
+        Adadelta, {}, {"w": {"rho": 0.5}, "b": {"lr": 2.0, "weight_decay": 0.3}, "v": {}},
     ),
 }  # fmt: skip
 
@@ -182,6 +253,8 @@ def test_the_cases_cover_every_optimizer_and_its_switches() -> None:
     for cls in REFERENCES:
         assert (cls, "groups") in used, f"{cls.__name__} has no parameter-group case"
     switches = {(SGD, "nesterov"), (SGD, "dampening"), (Adam, "amsgrad"), (AdamW, "amsgrad")}
+    switches |= {(RMSprop, "centered"), (RMSprop, "momentum"), (Adagrad, "lr_decay")}
+    switches |= {(Adagrad, "initial_accumulator_value"), (Adadelta, "rho")}
     assert switches <= used
 
 

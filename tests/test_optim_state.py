@@ -19,7 +19,7 @@ import pytest
 
 import stag
 from stag import Tensor
-from stag.optim import SGD, Adam, AdamW, Optimizer
+from stag.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 Array = np.ndarray
 Make = Callable[[list[Tensor[Any]]], Optimizer[Any]]
@@ -41,6 +41,9 @@ MAKERS: dict[str, Make] = {
     "sgd_groups": two_groups(SGD, {"momentum": 0.5, "dampening": 0.1}, lr=0.1),
     "adam_amsgrad": lambda ts: Adam(ts, lr=0.01, amsgrad=True),
     "adamw_groups": two_groups(AdamW, {"weight_decay": 0.1, "amsgrad": True}, lr=0.01),
+    "rmsprop_centered_momentum": lambda ts: RMSprop(ts, centered=True, momentum=0.9),
+    "adagrad": lambda ts: Adagrad(ts, lr_decay=0.01, initial_accumulator_value=0.1),
+    "adadelta_groups": two_groups(Adadelta, {"rho": 0.5}, weight_decay=0.1),
 }
 
 
@@ -242,7 +245,7 @@ def _bad_values(key: str, value: Array, buffered: bool) -> list[tuple[str, objec
         other = [("7", 7, True), ("0 or 1", 1 - int(value), True)]
         maybe = other if key == "group" else [("7", 7, False), ("0", 0, buffered)]
         return [(repr(v), v, True) for v in counts] + maybe
-    squares = ("exp_avg_sq", "max_exp_avg_sq")
+    squares = ("exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum", "acc_delta")
     return [
         ("shape", np.zeros((*value.shape, 1)), True), ("dtype", value.astype(np.float32), True),
         ("nan", np.full_like(value, math.nan), True), ("inf", np.full_like(value, math.inf), True),
@@ -303,3 +306,17 @@ def test_numbers_read_back_as_arrays_or_floats_load() -> None:
     assert opt.param_groups[0]["amsgrad"] is False
     assert opt.param_groups[0]["betas"] == (0.9, 0.999)
     assert type(opt.param_groups[0]["lr"]) is float
+
+
+def test_centered_rmsprop_writes_no_nan_where_the_variance_is_zero() -> None:
+    # square_avg == grad_avg**2 and a gradient equal to grad_avg: the variance stays 0, and
+    # rounding leaves square_avg - grad_avg**2 one ulp below 0 in about a quarter of places
+    avg = np.random.default_rng(0).standard_normal(1000) * 1e-3
+    w = stag.tensor(np.zeros(1000), requires_grad=True)
+    opt = RMSprop([w], alpha=0.9, centered=True)
+    state = opt.state_dict()
+    state["state"]["0"].update(step=np.array(1), square_avg=avg * avg, grad_avg=avg.copy())
+    opt.load_state_dict(state)
+    w.grad = Tensor(avg.copy())
+    opt.step()
+    assert np.isfinite(w.numpy()).all()

@@ -8,6 +8,8 @@ parameter groups (``AdamW([{"params": matrices, "weight_decay": 0.1},
 """
 
 from stag.optim import lr_scheduler as lr_scheduler
+from stag.optim._adadelta import Adadelta as Adadelta
+from stag.optim._adagrad import Adagrad as Adagrad
 from stag.optim._adam import Adam as Adam
 from stag.optim._adam import AdamW as AdamW
 from stag.optim._clip import clip_grad_norm_ as clip_grad_norm_
@@ -15,4 +17,5 @@ from stag.optim._optimizer import Optimizer as Optimizer
 from stag.optim._optimizer import OptimizerState as OptimizerState
 from stag.optim._optimizer import ParamGroup as ParamGroup
 from stag.optim._params import NoModule as NoModule
+from stag.optim._rmsprop import RMSprop as RMSprop
 from stag.optim._sgd import SGD as SGD

@@ -55,6 +55,11 @@ class GroupSettings(TypedDict, total=False):
     betas: tuple[float, float]
     eps: float
     amsgrad: bool
+    alpha: float
+    centered: bool
+    lr_decay: float
+    initial_accumulator_value: float
+    rho: float
 
 
 class ParamGroup(GroupSettings, total=False):

@@ -69,6 +69,14 @@ def fraction(value: object, what: str) -> float:
     return x
 
 
+def unit(value: object, what: str) -> float:
+    """A smoothing constant in [0, 1] (RMSprop's ``alpha``, Adadelta's ``rho``), as PyTorch."""
+    x = real(value, what)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{what} must be in [0, 1], got {x}")
+    return x
+
+
 def fraction_pair(value: object, what: str) -> tuple[float, float]:
     """Adam's ``betas``: two decay rates in [0, 1)."""
     if not isinstance(value, tuple | list) or len(value) != 2:

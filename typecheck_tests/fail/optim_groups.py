@@ -4,7 +4,7 @@ from typing import Literal
 
 import stag
 from stag.nn import Linear
-from stag.optim import SGD, Adam, AdamW, Optimizer
+from stag.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from stag.optim.lr_scheduler import StepLR
 
 model: Linear[Literal[3], Literal[4]] = Linear(3, 4)
@@ -19,8 +19,9 @@ stag.save(model, "m.ckpt", optimizer=opt)  # E: misc
 # What params may be; each optimizer's own settings, typed.
 SGD([1, 2], lr=0.1)  # E: arg-type
 Adam(model, momentum=0.9)  # E: call-overload
-SGD(model, amsgrad=True)  # E: call-overload
-AdamW(model.parameters(), nesterov=True)  # E: call-overload
+RMSprop(model, centered="yes")  # E: call-overload
+Adagrad(model, rho=0.9)  # E: call-overload
+Adadelta(model.parameters(), betas=(0.9, 0.99))  # E: call-overload
 Adam(model, betas=(0.9, 0.99, 0.999))  # E: arg-type
 
 # param_groups are typed dicts; a schedule returns one rate a group.

@@ -1,4 +1,4 @@
-"""Optimizers made from tensors or parameter groups.
+"""Optimizers made from tensors or parameter groups, and the optimizers added with them.
 
 Made from a module, an optimizer is `Opt[ThatModule]`; made from an iterable of
 tensors or of parameter groups, it is `Opt[NoModule]`, whatever the context. Every
@@ -9,7 +9,17 @@ from typing import NewType, assert_type
 
 import stag
 from stag import AnyShape, Tensor, nn
-from stag.optim import SGD, Adam, AdamW, NoModule, Optimizer, ParamGroup
+from stag.optim import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    AdamW,
+    NoModule,
+    Optimizer,
+    ParamGroup,
+    RMSprop,
+)
 from stag.optim.lr_scheduler import CosineAnnealingLR
 
 In = NewType("In", int)
@@ -24,8 +34,10 @@ model = nn.Sequential(nn.Linear(In(3), Hid(8)), nn.ReLU(), nn.Linear(Hid(8), Out
 assert_type(SGD(model, lr=0.1, momentum=0.9), SGD[MLP])
 assert_type(SGD(model.parameters(), lr=0.1), SGD[NoModule])
 assert_type(Adam(iter(model.parameters())), Adam[NoModule])
-assert_type(AdamW(p for p in model.parameters()), AdamW[NoModule])
-assert_type(Adam(model.parameters()[:2], amsgrad=True), Adam[NoModule])
+assert_type(Adagrad(p for p in model.parameters()), Adagrad[NoModule])
+assert_type(RMSprop(model.parameters()[:2], momentum=0.9, centered=True), RMSprop[NoModule])
+assert_type(Adadelta(model, rho=0.95, weight_decay=1e-4), Adadelta[MLP])
+assert_type(Adagrad(model, lr_decay=1e-3, initial_accumulator_value=0.1), Adagrad[MLP])
 
 # Weight decay on matrices only, PyTorch's way: two groups.
 matrices = [p for p in model.parameters() if p.ndim >= 2]
