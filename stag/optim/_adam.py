@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypedDict, Unpack, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from stag.optim._optimizer import M, Optimizer
+from stag.optim._optimizer import GroupSettings, M, Optimizer, ParamGroup, zeros_buffer
+from stag.optim._params import NoModule, Params
+from stag.optim._settings import flag, fraction_pair, moment, non_negative, square, table
 
 Array = npt.NDArray[Any]
 
 
+class AdamSettings(TypedDict, total=False):
+    """The keyword settings of ``Adam`` and ``AdamW`` (and of their groups, with ``lr``)."""
+
+    betas: tuple[float, float]
+    eps: float
+    weight_decay: float
+    amsgrad: bool
+
+
 class Adam(Optimizer[M]):
-    """Adam: gradient steps scaled by running moment estimates.
+    """Adam: gradient steps scaled by running moment estimates (``torch.optim.Adam``).
 
     With ``g = grad + weight_decay * p`` (L2 penalty folded into the
     gradient), ``m = beta1 * m + (1 - beta1) * g``,
@@ -25,60 +37,50 @@ class Adam(Optimizer[M]):
 
     **Arguments:**
 
-    - ``module``: the model whose parameters are trained.
+    - ``params``: a module, an iterable of tensors, or parameter groups.
     - ``lr``: learning rate (1e-3).
-    - ``betas``: the moment decay rates ``(beta1, beta2)`` ((0.9, 0.999)).
+    - ``betas``: the moment decay rates ``(beta1, beta2)``, each in [0, 1) ((0.9, 0.999)).
     - ``eps``: added to the denominator (1e-8).
     - ``weight_decay``: L2 penalty coefficient (0).
     - ``amsgrad``: use the AMSGrad variant.
     """
 
-    _hyperparam_names = ("beta1", "beta2", "eps", "weight_decay", "amsgrad")
-    _buffer_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _settings = table(
+        betas=(fraction_pair, (0.9, 0.999)),
+        eps=(non_negative, 1e-8),
+        weight_decay=(non_negative, 0.0),
+        amsgrad=(flag, False),
+    )
+    _buffers = table(exp_avg=moment, exp_avg_sq=square, max_exp_avg_sq=square)
     _decoupled = False
 
+    @overload
     def __init__(
-        self,
-        module: M,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        amsgrad: bool = False,
+        self: Adam[M], params: M, lr: float = ..., **settings: Unpack[AdamSettings]
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Adam[NoModule], params: Params, lr: float = ..., **settings: Unpack[AdamSettings]
+    ) -> None: ...
+    def __init__(
+        self, params: M | Params, lr: float = 1e-3, **settings: Unpack[AdamSettings]
     ) -> None:
-        super().__init__(module, lr)
-        beta1, beta2 = betas
-        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        if eps < 0.0 or weight_decay < 0.0:
-            raise ValueError(
-                f"{type(self).__name__}: eps and weight_decay must be >= 0, "
-                f"got {eps}, {weight_decay}"
-            )
-        self.beta1 = float(beta1)
-        self.beta2 = float(beta2)
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
-        self.amsgrad = bool(amsgrad)
+        super().__init__(params, lr, settings)
 
-    @property
-    def betas(self) -> tuple[float, float]:
-        return (self.beta1, self.beta2)
+    def _required_buffers(self, settings: GroupSettings) -> Iterable[str]:
+        both = ("exp_avg", "exp_avg_sq")
+        return (*both, "max_exp_avg_sq") if settings["amsgrad"] else both
 
     def _update(
-        self, data: Array, grad: Array, step: int, buffers: dict[str, Array] | None
-    ) -> dict[str, Array] | None:
-        lr, beta1, beta2 = self.lr, self.beta1, self.beta2
-        if self.weight_decay:
+        self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
+    ) -> None:
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        if weight_decay:
             if self._decoupled:
-                data *= 1.0 - lr * self.weight_decay
+                data *= 1.0 - lr * weight_decay
             else:
-                grad = grad + self.weight_decay * data
-        if buffers is None:
-            buffers = {"exp_avg": np.zeros_like(data), "exp_avg_sq": np.zeros_like(data)}
-            if self.amsgrad:
-                buffers["max_exp_avg_sq"] = np.zeros_like(data)
-        m, v = buffers["exp_avg"], buffers["exp_avg_sq"]
+                grad = grad + weight_decay * data
+        m, v = zeros_buffer(buffers, "exp_avg", data), zeros_buffer(buffers, "exp_avg_sq", data)
         tmp = grad * (1.0 - beta1)  # the one scratch array of the step
         m *= beta1
         m += tmp
@@ -86,33 +88,38 @@ class Adam(Optimizer[M]):
         tmp *= 1.0 - beta2
         v *= beta2
         v += tmp
-        if self.amsgrad:
-            v = np.maximum(buffers["max_exp_avg_sq"], v, out=buffers["max_exp_avg_sq"])
+        if group["amsgrad"]:
+            v = np.maximum(
+                zeros_buffer(buffers, "max_exp_avg_sq", data), v, out=buffers["max_exp_avg_sq"]
+            )
         # p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps), as PyTorch does
         np.sqrt(v, out=tmp)
         tmp /= math.sqrt(1.0 - beta2**step)
-        tmp += self.eps
+        tmp += group["eps"]
         np.divide(m, tmp, out=tmp)
         tmp *= lr / (1.0 - beta1**step)
         data -= tmp
-        return buffers
 
 
 class AdamW(Adam[M]):
-    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` before the Adam step.
+    """Adam with decoupled weight decay (``torch.optim.AdamW``).
 
-    The same arguments as ``Adam``; ``weight_decay`` defaults to 0.01.
+    ``p *= 1 - lr * weight_decay`` before the Adam step, whose gradient has no
+    L2 term.  The same arguments as ``Adam``; ``weight_decay`` defaults to 0.01.
     """
 
+    _settings = table(**{**Adam._settings, "weight_decay": (non_negative, 1e-2)})
     _decoupled = True
 
+    @overload
     def __init__(
-        self,
-        module: M,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
+        self: AdamW[M], params: M, lr: float = ..., **settings: Unpack[AdamSettings]
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AdamW[NoModule], params: Params, lr: float = ..., **settings: Unpack[AdamSettings]
+    ) -> None: ...
+    def __init__(
+        self, params: M | Params, lr: float = 1e-3, **settings: Unpack[AdamSettings]
     ) -> None:
-        super().__init__(module, lr, betas, eps, weight_decay, amsgrad)
+        Optimizer.__init__(self, params, lr, settings)  # Adam's overloads take one form each

@@ -1,9 +1,9 @@
-"""Learning-rate schedules: each ``step()`` sets ``optimizer.lr`` for the next epoch.
+"""Learning-rate schedules: each ``step()`` sets every parameter group's ``lr`` for the next epoch.
 
-A schedule is a closed-form function of the epoch count and the optimizer's
-initial ``lr``; making one sets the epoch-0 rate, and ``step()`` moves to
-the next epoch (call it once per epoch, or per iteration, after
-``optimizer.step()``), as in PyTorch.
+A schedule is a closed-form function of the epoch count and a group's initial
+``lr`` (its base rate); each group follows it from its own base rate, as in
+PyTorch.  Making one sets the epoch-0 rates, and ``step()`` moves to the next
+epoch (call it once per epoch, or per iteration, after ``optimizer.step()``).
 """
 
 from __future__ import annotations
@@ -12,63 +12,86 @@ import math
 from collections.abc import Callable
 from typing import Protocol, TypedDict
 
+from stag.optim._optimizer import ParamGroup
+from stag.optim._settings import count, non_negative
 
-class _HasLR(Protocol):
-    lr: float
+
+class _HasParamGroups(Protocol):
+    @property
+    def param_groups(self) -> list[ParamGroup]: ...
 
 
 class SchedulerState(TypedDict):
     """What ``LRScheduler.state_dict()`` returns."""
 
-    base_lr: float
+    base_lrs: list[float]
     last_epoch: int
 
 
 class LRScheduler:
-    """The base: ``lr_at(epoch)`` is the whole schedule; ``step()`` applies the next epoch's."""
+    """The base: ``lr_at(epoch, base_lr)`` is the whole schedule; ``step()`` applies the next epoch's."""
 
-    def __init__(self, optimizer: _HasLR) -> None:
+    def __init__(self, optimizer: _HasParamGroups) -> None:
         self.optimizer = optimizer
-        self.base_lr: float = optimizer.lr
+        self.base_lrs: list[float] = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
-        optimizer.lr = self.lr_at(0)
+        self._apply()
 
-    def lr_at(self, epoch: int) -> float:
-        """The learning rate for ``epoch`` (0 is the rate when the scheduler is made)."""
+    def lr_at(self, epoch: int, base_lr: float) -> float:
+        """The rate for ``epoch`` of a group that started at ``base_lr`` (epoch 0: when made)."""
         raise NotImplementedError
 
-    def step(self) -> float:
-        """Move to the next epoch and set its rate on the optimizer; returns that rate."""
+    def step(self) -> list[float]:
+        """Move to the next epoch and set its rates on the optimizer; returns them, one a group."""
         self.last_epoch += 1
-        lr = self.optimizer.lr = self.lr_at(self.last_epoch)
-        return lr
+        return self._apply()
 
-    def get_last_lr(self) -> float:
-        """The rate the last ``step()`` (or the constructor) set."""
-        return self.lr_at(self.last_epoch)
+    def get_last_lr(self) -> list[float]:
+        """The rates the last ``step()`` (or the constructor) set, one a group."""
+        return [self.lr_at(self.last_epoch, base_lr) for base_lr in self.base_lrs]
+
+    def _apply(self) -> list[float]:
+        lrs = self._checked_rates(self.last_epoch, self.base_lrs)
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr
+        return lrs
+
+    def _checked_rates(self, epoch: int, base_lrs: list[float]) -> list[float]:
+        """The rates of ``epoch``, each checked as ``lr`` is: a NaN from ``LambdaLR`` is refused."""
+        where = f"{type(self).__name__}: lr at epoch {epoch}"
+        groups = len(self.optimizer.param_groups)
+        if len(base_lrs) != groups:
+            raise ValueError(f"{where}: {len(base_lrs)} base rates for {groups} parameter groups")
+        return [non_negative(self.lr_at(epoch, base_lr), where) for base_lr in base_lrs]
 
     def state_dict(self) -> SchedulerState:
-        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+        return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state: SchedulerState) -> None:
-        """Resume: restore the epoch count and set that epoch's rate on the optimizer."""
-        self.base_lr = float(state["base_lr"])
-        self.last_epoch = int(state["last_epoch"])
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        """Resume: restore the epoch count and base rates, and set that epoch's rates.
+
+        Checked first: on a ``ValueError`` the scheduler and the optimizer are unchanged.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        base_lrs = [non_negative(lr, f"{where}: base_lrs") for lr in state["base_lrs"]]
+        epoch = count(state["last_epoch"], f"{where}: last_epoch")
+        self._checked_rates(epoch, base_lrs)
+        self.base_lrs, self.last_epoch = base_lrs, epoch
+        self._apply()
 
 
 class StepLR(LRScheduler):
     """``base_lr * gamma ** (epoch // step_size)``: decay by ``gamma`` every ``step_size`` epochs."""
 
-    def __init__(self, optimizer: _HasLR, step_size: int, gamma: float = 0.1) -> None:
+    def __init__(self, optimizer: _HasParamGroups, step_size: int, gamma: float = 0.1) -> None:
         if step_size < 1:
             raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -77,16 +100,16 @@ class CosineAnnealingLR(LRScheduler):
     ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / t_max)) / 2``.
     """
 
-    def __init__(self, optimizer: _HasLR, t_max: int, eta_min: float = 0.0) -> None:
+    def __init__(self, optimizer: _HasParamGroups, t_max: int, eta_min: float = 0.0) -> None:
         if t_max < 1:
             raise ValueError(f"CosineAnnealingLR: t_max must be >= 1, got {t_max}")
         self.t_max = t_max
         self.eta_min = eta_min
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
+    def lr_at(self, epoch: int, base_lr: float) -> float:
         progress = min(epoch, self.t_max) / self.t_max
-        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * progress)) / 2
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * progress)) / 2
 
 
 class LinearWarmup(LRScheduler):
@@ -95,24 +118,26 @@ class LinearWarmup(LRScheduler):
     ``base_lr * (start_factor + (1 - start_factor) * min(epoch, warmup_epochs) / warmup_epochs)``.
     """
 
-    def __init__(self, optimizer: _HasLR, warmup_epochs: int, start_factor: float = 0.0) -> None:
+    def __init__(
+        self, optimizer: _HasParamGroups, warmup_epochs: int, start_factor: float = 0.0
+    ) -> None:
         if warmup_epochs < 1:
             raise ValueError(f"LinearWarmup: warmup_epochs must be >= 1, got {warmup_epochs}")
         self.warmup_epochs = warmup_epochs
         self.start_factor = start_factor
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
+    def lr_at(self, epoch: int, base_lr: float) -> float:
         ramp = min(epoch, self.warmup_epochs) / self.warmup_epochs
-        return self.base_lr * (self.start_factor + (1.0 - self.start_factor) * ramp)
+        return base_lr * (self.start_factor + (1.0 - self.start_factor) * ramp)
 
 
 class LambdaLR(LRScheduler):
     """``base_lr * factor(epoch)``: any schedule as a function of the epoch."""
 
-    def __init__(self, optimizer: _HasLR, factor: Callable[[int], float]) -> None:
+    def __init__(self, optimizer: _HasParamGroups, factor: Callable[[int], float]) -> None:
         self.factor = factor
         super().__init__(optimizer)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.factor(epoch)
+    def lr_at(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.factor(epoch)

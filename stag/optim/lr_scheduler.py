@@ -1,7 +1,7 @@
-"""Learning-rate schedules: each ``step()`` sets ``optimizer.lr`` for the next epoch.
+"""Learning-rate schedules: each ``step()`` sets every group's ``lr`` for the next epoch.
 
-A schedule is a closed-form function of the epoch count and the optimizer's initial
-``lr`` (``stag/optim/_schedulers.py``).
+A schedule is a closed-form function of the epoch count and a group's initial ``lr``
+(``stag/optim/_schedulers.py``).
 """
 
 from stag.optim._schedulers import CosineAnnealingLR as CosineAnnealingLR

@@ -37,10 +37,10 @@ wrong: Tensor[Batch, L3] = opt.module(stag.randn(n, 3))  # E: assignment
 other: Optimizer[Other] = opt  # E: assignment
 
 # Settings have types too.
-SGD(model, lr="0.1")  # E: arg-type
-Adam(model, betas=0.9)  # E: arg-type
-SGD(model, lr=0.1, nesterov="yes")  # E: arg-type
-SGD([model.hidden.weight], lr=0.1)  # E: type-var
+SGD(model, lr="0.1")  # E: call-overload
+Adam(model, betas=0.9)  # E: call-overload
+SGD(model, lr=0.1, nesterov="yes")  # E: call-overload
+SGD([model.hidden.weight], lr=0.1).module.hidden  # E: attr-defined
 opt.lr = "fast"  # E: assignment
 StepLR(opt, step_size=2.5)  # E: arg-type
 clip_grad_norm_(model, max_norm="1")  # E: arg-type

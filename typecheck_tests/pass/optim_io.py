@@ -67,11 +67,11 @@ assert_type(state, OptimizerState)
 assert_type(state["state"]["hidden.weight"]["exp_avg"], npt.NDArray[Any])
 adam.load_state_dict(state)
 
-# Schedules set the optimizer's lr.
-assert_type(StepLR(sgd, step_size=10, gamma=0.5).step(), float)
-assert_type(CosineAnnealingLR(adam, t_max=100).get_last_lr(), float)
-assert_type(LinearWarmup(adamw, warmup_epochs=5).step(), float)
-assert_type(LambdaLR(sgd, lambda epoch: 0.95**epoch).step(), float)
+# Schedules set every parameter group's lr, and return the rates, one a group.
+assert_type(StepLR(sgd, step_size=10, gamma=0.5).step(), list[float])
+assert_type(CosineAnnealingLR(adam, t_max=100).get_last_lr(), list[float])
+assert_type(LinearWarmup(adamw, warmup_epochs=5).step(), list[float])
+assert_type(LambdaLR(sgd, lambda epoch: 0.95**epoch).step(), list[float])
 
 # Checkpoints.
 stag.save(model, "/tmp/stag-typecheck-model.ckpt")
