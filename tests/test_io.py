@@ -30,7 +30,7 @@ class Model(Module):
     def __init__(self, seed: int = 0) -> None:
         self.block = Block(seed)
         self.layers = [Block(seed + 1), Block(seed + 2)]
-        self.buffer = stag.zeros(2)  # not a parameter, not saved
+        self.buffer = stag.zeros(2)  # not a parameter, but state
 
 
 def snapshot(model: Module) -> dict[str, np.ndarray]:
@@ -65,7 +65,7 @@ def test_file_is_an_npz_without_pickles_and_with_a_format_marker(saved: Path) ->
     with np.load(saved, allow_pickle=False) as archive:
         assert sorted(archive.files) == sorted(
             ["__stag_checkpoint__", "block.weight", "block.bias", "layers.0.weight",
-             "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+             "layers.0.bias", "layers.1.weight", "layers.1.bias", "buffer"]
         )  # fmt: skip
         assert int(archive["__stag_checkpoint__"]) == 1
     assert [p.name for p in saved.parent.iterdir()] == ["model.ckpt"]  # no temp file left
@@ -174,6 +174,7 @@ def test_wrong_shape_raises_shape_error(tmp_path: Path) -> None:
             self.block = Block(0)
             self.block.weight = stag.zeros(4, 5, dtype=np.float32, requires_grad=True)
             self.layers = [Block(1), Block(2)]
+            self.buffer = stag.zeros(2)
 
     path = tmp_path / "wide.ckpt"
     stag.save(Wide(), path)
