@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import stag
-from stag._tensor import apply
 from stag._ops import conv as ops
+from stag._tensor import apply
 from stag.nn._conv import Conv2d, MaxPool2d
 from stag.nn._conv_functional import conv2d, max_pool2d
 
