@@ -358,3 +358,17 @@ def test_initialisers_fill_in_place_and_are_seedable():
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         init.calculate_gain("swish")
+
+
+def test_grad_reaches_parameters_in_nested_containers():
+    class Nested(nn.Module):
+        def __init__(self) -> None:
+            self.deep = {"a": [stag.ones(2, requires_grad=True)]}
+
+        def __call__(self, x):
+            return (self.deep["a"][0] * x).sum()
+
+    module = Nested()
+    assert [n for n, _ in module.named_parameters()] == ["deep.a.0"]
+    grads = stag.grad(lambda m: m(stag.tensor([1.0, 2.0])))(module)
+    np.testing.assert_array_equal(grads.deep["a"][0].numpy(), [1.0, 2.0])

@@ -264,18 +264,17 @@ def _unique(
 
 # ------------------------------------------------------------------ pytree
 def _tree_fields(module: Module) -> list[str]:
-    """The attributes a pytree sees: parameters, sub-modules, containers of them."""
-    fields = []
-    for name, value in vars(module).items():
-        if name == _PARAM_NAMES:
-            continue
-        if isinstance(value, Module) or module._is_param(name, value):
-            fields.append(name)
-        elif isinstance(value, list | tuple | dict):
-            items = value.values() if isinstance(value, dict) else value
-            if any(isinstance(v, Module | Tensor) for v in items):
-                fields.append(name)
-    return fields
+    """The attributes a pytree sees: parameters, sub-modules, containers that hold any."""
+    return [
+        name
+        for name, value in vars(module).items()
+        if name != _PARAM_NAMES
+        and (
+            isinstance(value, Module)
+            or module._is_param(name, value)
+            or (isinstance(value, list | tuple | dict) and next(_contents(name, value), None))
+        )
+    ]
 
 
 def _flatten(module: Module) -> list[Any]:
