@@ -11,26 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _checkpoints import Block, members, rebuild
 
 import stag
 from stag import CheckpointError, Tensor
 from stag.nn import Module
 
 
-class Block(Module):
-    def __init__(self, seed: int) -> None:
-        rng = np.random.default_rng(seed)
-        self.weight = stag.tensor(
-            rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True
-        )
-        self.bias = stag.tensor(rng.standard_normal(3), requires_grad=True)  # float64
-
-
 class Model(Module):
     def __init__(self, seed: int = 0) -> None:
         self.block = Block(seed)
         self.layers = [Block(seed + 1), Block(seed + 2)]
-        self.buffer = stag.zeros(2)  # not a parameter, not saved
+        self.buffer = stag.tensor(np.full(2, float(seed)))  # not a parameter, but state
 
 
 def snapshot(model: Module) -> dict[str, np.ndarray]:
@@ -60,14 +52,16 @@ def test_round_trip_restores_exact_values_and_dtypes(saved: Path) -> None:
     assert all(a is b for a, b in zip(model.parameters(), params_before, strict=True))
 
 
-def test_file_is_an_npz_without_pickles_and_with_a_format_marker(saved: Path) -> None:
+def test_file_is_an_npz_that_numpy_reads_without_pickles(saved: Path) -> None:
     assert saved.exists() and not Path(str(saved) + ".npz").exists()  # the name as given
     with np.load(saved, allow_pickle=False) as archive:
-        assert sorted(archive.files) == sorted(
-            ["__stag_checkpoint__", "block.weight", "block.bias", "layers.0.weight",
-             "layers.0.bias", "layers.1.weight", "layers.1.bias"]
-        )  # fmt: skip
-        assert int(archive["__stag_checkpoint__"]) == 1
+        assert archive.files == [
+            "__stag_checkpoint__", "model/block.weight", "model/block.bias",
+            "model/layers.0.weight", "model/layers.0.bias", "model/layers.1.weight",
+            "model/layers.1.bias", "model/buffer",
+        ]  # fmt: skip
+        assert archive["__stag_checkpoint__"].startswith(b"stag-checkpoint 2 sha256=")
+        np.testing.assert_array_equal(archive["model/buffer"], [0.0, 0.0])
     assert [p.name for p in saved.parent.iterdir()] == ["model.ckpt"]  # no temp file left
 
 
@@ -138,21 +132,24 @@ def test_flipped_data_bytes_fail_the_crc_check(saved: Path) -> None:
 def test_garbage_and_empty_files_raise(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.ckpt"
     garbage.write_bytes(os.urandom(1000))
-    check_rejected(garbage, match="not a readable checkpoint")
+    check_rejected(garbage, match="not a stag checkpoint")
     empty = tmp_path / "empty.ckpt"
     empty.write_bytes(b"")
     check_rejected(empty)
 
 
-def test_pickles_are_never_loaded(tmp_path: Path) -> None:
-    # an .npz whose member is an object array (pickled), and a bare pickle file
-    path = tmp_path / "pickled.npz"
-    objects = np.array([{"evil": 1}], dtype=object)
-    np.savez(path, __stag_checkpoint__=np.array(1), **{"block.weight": objects})
-    check_rejected(path, match="pickle")
+def test_pickles_are_never_loaded(saved: Path, tmp_path: Path) -> None:
+    # a checkpoint whose member is an object array (pickled), and a bare pickle file
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    items = [
+        (n, pickled.getvalue() if n == "model/block.bias.npy" else d) for n, d in members(saved)
+    ]
+    rebuild(saved, items)
+    check_rejected(saved, match="'model/block.bias'.*pickled objects, which stag never loads")
     bare = tmp_path / "bare.pkl"
     bare.write_bytes(pickle.dumps({"block.weight": np.zeros((4, 3))}))
-    check_rejected(bare, match="pickle")
+    check_rejected(bare, match="a Python pickle, which stag never loads")
 
 
 def test_foreign_npz_and_npy_files_are_not_checkpoints(tmp_path: Path) -> None:
@@ -174,6 +171,7 @@ def test_wrong_shape_raises_shape_error(tmp_path: Path) -> None:
             self.block = Block(0)
             self.block.weight = stag.zeros(4, 5, dtype=np.float32, requires_grad=True)
             self.layers = [Block(1), Block(2)]
+            self.buffer = stag.zeros(2)
 
     path = tmp_path / "wide.ckpt"
     stag.save(Wide(), path)
@@ -229,9 +227,25 @@ def _save_to(tmp_path: Path, model: Module) -> Path:
     return path
 
 
-def test_zip_member_names_are_plain(saved: Path) -> None:
+def test_zip_members_are_the_manifest_then_npy_arrays_stored(saved: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(saved.read_bytes())) as archive:
-        assert all(name.endswith(".npy") for name in archive.namelist())
+        names = archive.namelist()
+        assert names[0] == "__stag_checkpoint__"
+        assert all(name.endswith(".npy") for name in names[1:])
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+
+
+def test_buffers_round_trip(saved: Path) -> None:
+    model = Model(seed=3)
+    stag.load(model, saved)
+    np.testing.assert_array_equal(model.buffer.numpy(), [0.0, 0.0])
+    assert not model.buffer.requires_grad
+
+
+def test_saving_twice_gives_the_same_bytes(saved: Path) -> None:
+    first = saved.read_bytes()
+    stag.save(Model(seed=0), saved)
+    assert saved.read_bytes() == first
 
 
 # ------------------------------------------------------------ with an optimizer
@@ -296,3 +310,33 @@ def test_optimizer_of_another_model_is_refused(tmp_path: Path) -> None:
     model, other = Model(), Model()
     with pytest.raises(ValueError, match="another module"):
         stag.save(model, tmp_path / "x.ckpt", optimizer=stag.optim.SGD(other, lr=0.1))
+
+
+def test_an_optimizer_made_from_parameter_groups_round_trips(tmp_path: Path) -> None:
+    model = Model(seed=1)
+    params = model.parameters()
+    opt = stag.optim.AdamW(
+        [{"params": params[:2], "weight_decay": 0.1}, {"params": params[2:], "weight_decay": 0.0}],
+        lr=0.01,
+    )
+    for p in params:
+        p.grad = stag.ones_like(p)
+    opt.step()
+    stag.save(model, tmp_path / "groups.ckpt", optimizer=opt)
+    fresh = Model(seed=5)
+    fresh_params = fresh.parameters()
+    fresh_opt = stag.optim.AdamW(
+        [{"params": fresh_params[:2], "weight_decay": 0.1}, {"params": fresh_params[2:]}],
+        lr=0.5,
+    )
+    stag.load(fresh, tmp_path / "groups.ckpt", optimizer=fresh_opt)
+    assert (
+        fresh_opt.param_groups[0]["lr"] == 0.01 and fresh_opt.param_groups[1]["weight_decay"] == 0.0
+    )
+    for name, value in opt.state_dict()["state"].items():
+        for key, array in value.items():
+            np.testing.assert_array_equal(fresh_opt.state_dict()["state"][name][key], array)
+    assert_unchanged(fresh, snapshot(model))
+    stranger = stag.optim.SGD(Model(seed=2).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="belongs to another module"):
+        stag.load(fresh, tmp_path / "groups.ckpt", optimizer=stranger)

@@ -108,12 +108,93 @@ def test_zero_grad_clears_every_grad():
 # ------------------------------------------------------------------ state dicts
 
 
-def test_state_dict_holds_the_parameters_themselves():
+def test_state_dict_holds_the_parameters_and_buffers_themselves():
     block = Block()
     state = block.state_dict()
-    assert list(state) == NAMES
+    assert list(state) == [*NAMES, "buffer"]
     assert state["proj.weight"] is block.proj.weight
-    assert "buffer" not in state
+    assert state["buffer"] is block.buffer
+    assert [n for n, _ in block.named_buffers()] == ["buffer"]
+    assert block.buffers() == [block.buffer]
+
+
+class Buffers(nn.Module):
+    """A tensor without grad in every place a module can hold one."""
+
+    def __init__(self) -> None:
+        self.weight = stag.ones(2, requires_grad=True)
+        self.frozen = stag.ones(2, requires_grad=True)
+        self.frozen.requires_grad_(False)  # a parameter frozen after assignment stays one
+        self.table = stag.tensor(np.arange(3))  # int64: a fixed table
+        self.stats = [stag.zeros(2), stag.ones(2, requires_grad=True)]
+        self.pair = (stag.zeros(1),)
+        self.named = {"mean": stag.zeros(2), "scale": stag.ones(2, requires_grad=True)}
+        self.nested = {"a": [stag.zeros(1), {"b": stag.zeros(1)}]}
+        self.child = nn.Linear(2, 2)
+        self.child.weight.requires_grad_(False)
+        self.child.running = stag.zeros(2)
+
+
+def test_buffers_are_found_in_attributes_lists_tuples_dicts_and_nesting():
+    module = Buffers()
+    assert [n for n, _ in module.named_parameters()] == [
+        "weight", "frozen", "stats.1", "named.scale", "child.weight", "child.bias",
+    ]  # fmt: skip
+    assert [n for n, _ in module.named_buffers()] == [
+        "table", "stats.0", "pair.0", "named.mean", "nested.a.0", "nested.a.1.b", "child.running",
+    ]  # fmt: skip
+    assert list(module.state_dict()) == [
+        "weight", "frozen", "table", "stats.0", "stats.1", "pair.0", "named.mean",
+        "named.scale", "nested.a.0", "nested.a.1.b", "child.weight", "child.bias",
+        "child.running",
+    ]  # fmt: skip
+    frozen = [p for p in module.parameters() if not p.requires_grad]
+    assert frozen == [module.frozen, module.child.weight]
+
+
+def test_load_state_dict_restores_buffers_and_checks_them():
+    src, dst = Buffers(), Buffers()
+    src.stats[0].copy_(stag.tensor([3.0, 4.0]))
+    src.table.copy_(stag.tensor(np.array([7, 8, 9])))
+    dst.load_state_dict(src.state_dict())
+    np.testing.assert_array_equal(dst.stats[0].numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(dst.table.numpy(), [7, 8, 9])
+    state = {k: v.numpy() for k, v in src.state_dict().items()}
+    state["table"] = np.zeros(3)  # float64 for an int64 table
+    with pytest.raises(stag.DTypeError, match="table: expected int64, got float64"):
+        dst.load_state_dict(state)
+
+
+def test_shared_buffers_are_listed_once():
+    module = Buffers()
+    module.alias = module.table
+    assert [n for n, _ in module.named_buffers()].count("alias") == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {1: stag.zeros(1), "1": stag.zeros(1)},  # int and str keys give one name
+        {"0.weight": stag.zeros(1), "0": nn.Linear(1, 1)},  # a dotted key and a nested path
+        {"a": [stag.zeros(1)], "a.0": stag.zeros(1)},
+    ],
+    ids=["int-and-str-keys", "dotted-key", "nested"],
+)
+def test_colliding_names_are_refused_when_assigned(value):
+    module = nn.Module()
+    with pytest.raises(ValueError, match=r"Module: two places give the state name 'items\.\S+'"):
+        module.items = value
+
+
+def test_colliding_names_made_after_assignment_are_refused_by_state_dict():
+    module = nn.Module()
+    module.items = {"a": stag.zeros(1)}
+    module.items["a.b"] = stag.zeros(1)
+    setattr(module, "items.a", {"b": stag.zeros(1)})  # an attribute name with a dot
+    with pytest.raises(ValueError, match=r"state name 'items\.a\.b'"):
+        module.state_dict()
+    with pytest.raises(ValueError, match="two places give"):
+        stag.save(module, "/nonexistent/never-written.ckpt")
 
 
 def test_load_state_dict_round_trip_keeps_parameter_identity():
@@ -235,7 +316,8 @@ def test_value_and_grad_of_a_custom_module():
     assert isinstance(grads, Block)
     np.testing.assert_allclose(value.item(), block(x).sum().item(), rtol=1e-6)
     assert grads.name == "block" and grads.buffer is block.buffer
-    assert list(grads.state_dict()) == NAMES
+    assert [n for n, _ in grads.named_parameters()] == NAMES
+    assert list(grads.state_dict()) == [*NAMES, "buffer"]  # the buffer is shared, not a leaf
     flat, _ = stag.tree_flatten(grads)
     assert len(flat) == len(NAMES)
 
@@ -276,3 +358,17 @@ def test_initialisers_fill_in_place_and_are_seedable():
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         init.calculate_gain("swish")
+
+
+def test_grad_reaches_parameters_in_nested_containers():
+    class Nested(nn.Module):
+        def __init__(self) -> None:
+            self.deep = {"a": [stag.ones(2, requires_grad=True)]}
+
+        def __call__(self, x):
+            return (self.deep["a"][0] * x).sum()
+
+    module = Nested()
+    assert [n for n, _ in module.named_parameters()] == ["deep.a.0"]
+    grads = stag.grad(lambda m: m(stag.tensor([1.0, 2.0])))(module)
+    np.testing.assert_array_equal(grads.deep["a"][0].numpy(), [1.0, 2.0])

@@ -1,142 +1,179 @@
-"""Checkpoints: a module's parameters in an ``.npz`` archive that never runs code on load.
+"""Checkpoints: ``stag.save(model, path)`` and ``stag.load(model, path)``.
 
-The archive holds one array per parameter, under its dotted name, and a
-format marker ``__stag_checkpoint__`` (the format version); with an
-optimizer, also its settings (``__stag_optimizer__/hyperparams/lr``) and
-buffers (``__stag_optimizer__/state/<parameter>/<buffer>``).  ``save`` writes a
-temporary file in the target's directory and renames it over the target, so
-a crash mid-write leaves the previous checkpoint intact.  ``load`` reads and
-checks the whole file (archive, marker, names, shapes, dtypes) before it
-changes the model, so a bad file leaves the model as it was.
+A checkpoint holds the model's whole state (parameters and buffers) and, with an
+optimizer, its ``state_dict()`` tree, listed in a sealed manifest (see
+``_manifest``) inside an ``.npz`` archive (see ``_npz``) that never unpickles.
+
+``load`` changes nothing until everything is checked, in this order: the file is
+a regular file; the zip directory and the manifest are within a size the model
+allows; the manifest matches its seal; the directory holds exactly the manifest's
+entries, with sizes that fit them; the model's entries' names, shapes and dtypes fit
+the model (``module.check_state_dict``, on placeholders that take no memory), and the
+optimizer's entries are no larger than an optimizer of this model keeps.  Only then is
+data read, each member within its declared size, and checked against its CRC and
+sha256; the optimizer checks its values (``check_state_dict``) before anything loads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import tempfile
-import zipfile
-import zlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stag._errors import DTypeError, ShapeError
+from stag.io._files import open_regular, write_atomically
+from stag.io._manifest import (
+    MODEL,
+    OPTIMIZER,
+    Array,
+    CheckpointError,
+    Manifest,
+    describe,
+    metadata_limit,
+)
+from stag.io._npz import NpzCheckpoint, write
 
 if TYPE_CHECKING:
     from stag.nn._module import Module
-    from stag.optim._optimizer import Optimizer, OptimizerState
+    from stag.optim._optimizer import Optimizer
 
 M = TypeVar("M", bound="Module")
-
-
-FORMAT_KEY = "__stag_checkpoint__"
-FORMAT_VERSION = 1
-OPTIMIZER_PREFIX = "__stag_optimizer__/"
-
 PathLike = str | os.PathLike[str]
-Array = npt.NDArray[Any]
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read: truncated, corrupt, not a stag
-    checkpoint, or holding other parameter names than the model's.  The
-    message names the file."""
 
 
 def save(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> None:
-    """Write ``module``'s parameters (and ``optimizer``'s state) to ``path`` atomically.
+    """Write ``module``'s state (and ``optimizer``'s) to ``path`` atomically.
 
-    The file is an ``.npz`` archive of numbers only.
+    The file is an ``.npz`` archive of numbers and a sealed manifest, never pickles.
+    Temp files that killed saves to ``path`` left behind are removed first.
 
     **Arguments:**
 
-    - ``module``: the model; its ``state_dict()`` names key the arrays.
+    - ``module``: the model; its ``state_dict()`` (parameters and buffers) is saved.
     - ``path``: the file to write, used as given (no suffix is added).
-    - ``optimizer``: an optimizer of ``module`` whose state to save with it.
+    - ``optimizer``: an optimizer of ``module`` whose ``state_dict()`` to save with it.
+
+    **Raises:** ``ValueError`` / ``TypeError`` for state a checkpoint cannot hold
+    (two places with one state name, object dtypes, other leaf types), ``OSError``
+    from the file system (the old file is then unchanged).
     """
     path = os.fspath(path)
-    arrays = {name: t._data for name, t in module.state_dict().items()}
-    reserved = [k for k in arrays if k == FORMAT_KEY or k.startswith(OPTIMIZER_PREFIX)]
-    if reserved:
-        raise ValueError(f"save: parameter names {reserved} are reserved by the format")
-    arrays[FORMAT_KEY] = np.array(FORMAT_VERSION, dtype=np.int64)
-    if optimizer is not None:
-        _check_owner(module, optimizer)
-        arrays.update(_flatten_optimizer(optimizer.state_dict()))
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _mode_for(path: str) -> int:
-    """The permissions the checkpoint gets: the old file's, else rw-r--r-- (not mkstemp's 0600)."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        return 0o644
-
-
-def _write_npz(f: BinaryIO, arrays: dict[str, Array]) -> None:
-    """What ``np.savez`` writes (one ``.npy`` member per array), never pickling."""
-    with zipfile.ZipFile(f, "w") as archive:
-        for name, array in arrays.items():
-            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+    _check_owner(module, optimizer)
+    model = {name: t.numpy() for name, t in module.state_dict().items()}
+    manifest, arrays = describe(model, None if optimizer is None else optimizer.state_dict())
+    write_atomically(path, lambda f: write(f, manifest, arrays))
 
 
 def load(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> None:
-    """Load the parameters saved at ``path`` into ``module`` (and ``optimizer``), in place.
+    """Load the state saved at ``path`` into ``module`` (and ``optimizer``), in place.
 
-    The file is read and validated in full first; on any error the model
-    and the optimizer are unchanged.
+    The file is checked in full first (its structure and sizes before any data
+    is read); on any error the model and the optimizer are unchanged.  Memory:
+    the data about once, however the file was made (with an optimizer, also the
+    state it copies and keeps, and a copy of its previous state until it has).
 
-    **Raises:** ``CheckpointError`` for a truncated, corrupt or foreign file,
-    for missing or unexpected parameter names, and for an optimizer asked
-    for but not saved; ``stag.ShapeError`` / ``stag.DTypeError`` for a
-    parameter (or buffer) of another shape / dtype; ``FileNotFoundError``
-    when there is no file.
+    **Raises:** ``CheckpointError`` for a file that is not a regular file, not a
+    stag checkpoint, of another format version, truncated, damaged or edited (an
+    entry missing, extra or changed), for names that differ from the model's, and
+    for optimizer state that is absent or does not fit ``optimizer``;
+    ``stag.ShapeError`` / ``stag.DTypeError`` for an entry of another shape / dtype;
+    ``OSError`` from the file system (``FileNotFoundError`` when there is no file).
     """
     path = os.fspath(path)
-    arrays = _read(path)
-    optimizer_arrays = {k: arrays.pop(k) for k in list(arrays) if k.startswith(OPTIMIZER_PREFIX)}
-    optimizer_state = None
-    if optimizer is not None:
-        _check_owner(module, optimizer)
-        if not optimizer_arrays:
-            raise CheckpointError(f"load: {path} holds no optimizer state")
-        with _naming(path, "optimizer state: "):
-            optimizer_state = _unflatten_optimizer(optimizer_arrays)
-            optimizer.check_state_dict(optimizer_state)
-    with _naming(path, "does not match the model: "):
-        module.check_state_dict(arrays)
-    # both validated: neither load below can fail, so nothing changes on a bad file
-    module.load_state_dict(arrays)
-    if optimizer is not None and optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
+    _check_owner(module, optimizer)
+    limit = metadata_limit(len(module.state_dict()))
+    try:
+        with open_regular(path) as (f, size):
+            archive = NpzCheckpoint(f, size, limit)
+            _check(module, optimizer, archive.manifest, archive.manifest.placeholders())
+            arrays = _read(archive, optimizer is not None)
+            model = archive.manifest.model_state(arrays)
+            module.check_state_dict(model)  # the same names, shapes, dtypes: cannot fail now
+            if optimizer is not None:
+                state = archive.manifest.optimizer_state(arrays)
+                with _naming("optimizer state: "):
+                    optimizer.check_state_dict(state)  # its values, now that they are read
+                _load_optimizer(optimizer, state)
+    except (CheckpointError, ShapeError, DTypeError) as exc:
+        raise type(exc)(f"load: {path}: {exc}") from None
+    module.load_state_dict(model)  # its state passed the same check: this cannot fail
+
+
+def _load_optimizer(optimizer: Optimizer[Any], state: Any) -> None:
+    """Load ``state``; should the optimizer's load raise midway, put its old state back.
+
+    ``check_state_dict`` passed on the same structure, but an optimizer may still
+    refuse a value only when it applies it (the fuzzer found one that replaced its
+    buffers, then failed to convert a setting): the copy keeps the load all or nothing.
+    """
+    backup = optimizer.state_dict()
+    with _naming("optimizer state: "):
+        try:
+            optimizer.load_state_dict(state)
+        except BaseException:
+            optimizer.load_state_dict(backup)
+            raise
+
+
+def _check(
+    module: Module, optimizer: Optimizer[Any] | None, manifest: Manifest, arrays: Any
+) -> None:
+    """Raise unless the entries fit the model and the optimizer (on ``arrays``)."""
+    with _naming("does not match the model: "):
+        module.check_state_dict(manifest.model_state(arrays))
+    if optimizer is None:
+        return
+    if manifest.optimizer is None:
+        raise CheckpointError(
+            "it holds no optimizer state: load the model alone (no optimizer=), or save "
+            "the optimizer with it"
+        )
+    _check_optimizer_size(module, manifest)
+
+
+# An optimizer keeps at most a few buffers the size of each parameter (Adam with amsgrad:
+# three; RMSprop centered with momentum: three) and a few numbers: its state in a file
+# is bounded before any of it is read.  Its values are checked once read.
+_BUFFERS_PER_PARAMETER = 4
+_BYTES_PER_ENTRY = 64
+
+
+def _check_optimizer_size(module: Module, manifest: Manifest) -> None:
+    entries = [e for e in manifest.entries if e.name.startswith(OPTIMIZER)]
+    declared = sum(e.nbytes for e in entries)
+    parameters = sum(p.numpy().nbytes for p in module.parameters())
+    limit = _BUFFERS_PER_PARAMETER * parameters + _BYTES_PER_ENTRY * len(entries)
+    if declared > limit:
+        raise CheckpointError(
+            f"its optimizer state declares {declared} bytes, more than an optimizer of this "
+            f"model keeps ({limit} at most for {parameters} bytes of parameters): it is not "
+            "this model's optimizer state"
+        )
+
+
+def _read(archive: NpzCheckpoint, with_optimizer: bool) -> dict[str, Array]:
+    """The arrays of the entries to load; the others' data is checked, not kept."""
+    arrays = {}
+    for entry in archive.manifest.entries:
+        if with_optimizer or entry.name.startswith(MODEL):
+            arrays[entry.name] = archive.read(entry)
+        else:
+            archive.verify(entry)
+    return arrays
 
 
 @contextlib.contextmanager
-def _naming(path: str, what: str) -> Iterator[None]:
-    """Re-raise a validation error with the file's name: a name error as ``CheckpointError``."""
+def _naming(what: str) -> Iterator[None]:
+    """A validation error as ``CheckpointError`` (shape and dtype errors keep their type)."""
     try:
         yield
-    except KeyError as exc:
-        raise CheckpointError(f"load: {path} {what}{_detail(exc.args[0])}") from None
-    except (ShapeError, DTypeError) as exc:
-        raise type(exc)(f"load: {path} {what}{_detail(str(exc))}") from None
+    except (ShapeError, DTypeError, CheckpointError) as exc:
+        raise type(exc)(f"{what}{_detail(str(exc))}") from None
+    except (LookupError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
+        # the optimizer's own validation, on values from the file: whatever it raised
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise CheckpointError(f"{what}{_detail(str(message))}") from exc
 
 
 def _detail(message: str) -> str:
@@ -145,60 +182,14 @@ def _detail(message: str) -> str:
     return rest if sep and " " not in head else message
 
 
-def _check_owner(module: Module, optimizer: Optimizer[Any]) -> None:
-    if optimizer.module is not module:
-        raise ValueError("save/load: the optimizer belongs to another module")
-
-
-def _flatten_optimizer(state: OptimizerState) -> dict[str, Array]:
-    arrays = {
-        f"{OPTIMIZER_PREFIX}hyperparams/{key}": np.array(value, dtype=np.float64)
-        for key, value in state["hyperparams"].items()
-    }
-    for name, buffers in state["state"].items():
-        for key, value in buffers.items():
-            arrays[f"{OPTIMIZER_PREFIX}state/{name}/{key}"] = value
-    return arrays
-
-
-def _unflatten_optimizer(arrays: dict[str, Array]) -> OptimizerState:
-    state: OptimizerState = {"hyperparams": {}, "state": {}}
-    for key, value in arrays.items():
-        kind, _, rest = key[len(OPTIMIZER_PREFIX) :].partition("/")
-        if kind == "hyperparams" and value.shape == ():
-            state["hyperparams"][rest] = float(value)
-        elif kind == "state" and "/" in rest:
-            name, buffer = rest.rsplit("/", 1)
-            state["state"].setdefault(name, {})[buffer] = value
-        else:
-            raise KeyError(f"unexpected entry {key!r}")
-    return state
-
-
-def _read(path: PathLike) -> dict[str, Array]:
-    """Every array of the stag checkpoint at ``path`` (the format marker removed)."""
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        archive = np.load(io.BytesIO(raw), allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"load: {path} is an .npy array, not a stag checkpoint")
-        with archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as exc:
-        if "pickle" in str(exc):
-            reason = f"it holds pickled objects, which stag never loads ({exc})"
-        else:
-            reason = f"truncated or corrupt? ({exc})"
-        raise CheckpointError(f"load: {path} is not a readable checkpoint: {reason}") from exc
-    version = arrays.pop(FORMAT_KEY, None)
-    if version is None:
-        raise CheckpointError(f"load: {path} is an .npz archive but not a stag checkpoint")
-    if version.shape != () or int(version) != FORMAT_VERSION:
-        raise CheckpointError(
-            f"load: {path} has checkpoint format {version!r}; this stag reads {FORMAT_VERSION}"
+def _check_owner(module: Module, optimizer: Optimizer[Any] | None) -> None:
+    """The optimizer trains this module's parameters (it may be made from an iterable)."""
+    if optimizer is None:
+        return
+    own = {id(p) for p in module.parameters()}
+    theirs = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not theirs <= own:
+        raise ValueError(
+            "save/load: the optimizer belongs to another module (it trains tensors that are "
+            "not this module's parameters)"
         )
-    return arrays

@@ -1,10 +1,11 @@
 """``Module``: the base of layers and models, equinox style.
 
-A module is a plain Python object.  Its parameters are the attributes that
-hold a tensor with ``requires_grad=True``; its children are the attributes
-that hold a module, or a list, tuple or dict of modules.  ``__call__`` is the
-whole forward pass and each subclass types it precisely; there is no
-``forward`` and no hook machinery.
+A module is a plain Python object.  Its state is every tensor it holds, in an
+attribute or inside lists, tuples and dicts (nested): the tensors that require
+grad are its parameters, the others its buffers (frozen weights, running
+statistics, fixed tables).  Its children are the modules it holds the same way.
+``__call__`` is the whole forward pass and each subclass types it precisely;
+there is no ``forward`` and no hook machinery.
 
 A module is also a pytree: ``stag.grad(loss_fn)(model, x, y)`` returns a
 shallow copy of ``model`` whose parameters are the gradients.
@@ -13,8 +14,8 @@ shallow copy of ``model`` whose parameters are the gradients.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
-from typing import Any, Self
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,8 @@ from stag._transforms import register_pytree
 
 AnyTensor = Tensor[*AnyShape]
 StateValue = Tensor[*AnyShape] | npt.NDArray[Any]
+#: a tensor or module a module holds, with its dotted name (``"layers.0"``)
+_Member: TypeAlias = tuple[str, "AnyTensor | Module"]
 
 _PARAM_NAMES = "_param_names"
 
@@ -34,15 +37,17 @@ _PARAM_NAMES = "_param_names"
 class Module:
     """The base class of every layer and model.
 
-    Subclass it, assign parameters (tensors with ``requires_grad=True``) and
-    sub-modules as attributes in ``__init__``, and define ``__call__`` with
+    Subclass it, assign parameters (tensors with ``requires_grad=True``),
+    buffers (tensors without) and sub-modules as attributes in ``__init__``,
+    directly or in lists, tuples and dicts, and define ``__call__`` with
     precise shape types (``Module`` itself defines no ``__call__``: a model's
     type is its subclass's forward signature, so ``model(x)`` is typed exactly).
     Calling ``super().__init__()`` is optional.
 
     A tensor attribute that required grad when it was assigned stays a
-    parameter after ``requires_grad_(False)`` (a frozen parameter is still
-    part of the ``state_dict``).
+    parameter after ``requires_grad_(False)``.  Every tensor is part of the
+    ``state_dict``, under its dotted name (``"layers.0.weight"``); two places
+    that would give one name (dict keys ``1`` and ``"1"``) raise ``ValueError``.
     """
 
     training: bool = True
@@ -56,6 +61,9 @@ class Module:
             names[name] = None
         else:
             names.pop(name, None)
+        if isinstance(value, list | tuple | dict):
+            for _ in _unique(_walk(self, _contents(name, value), ""), self):
+                pass  # a container whose keys collide is refused when it is assigned
         object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------- discovery
@@ -64,20 +72,15 @@ class Module:
             return False
         return value.requires_grad or name in self.__dict__.get(_PARAM_NAMES, ())
 
-    def _members(self) -> Iterator[tuple[str, AnyTensor | Module]]:
-        """Direct parameters and children, named, in attribute order."""
+    def _members(self) -> Iterator[_Member]:
+        """Direct tensors and children (through containers), named, in attribute order."""
         for name, value in vars(self).items():
-            if name == _PARAM_NAMES:
-                continue
-            if isinstance(value, Module) or self._is_param(name, value):
-                yield name, value
-            elif isinstance(value, list | tuple | dict):
-                items = value.items() if isinstance(value, dict) else enumerate(value)
-                for key, item in items:
-                    if isinstance(item, Module) or (
-                        isinstance(item, Tensor) and item.requires_grad
-                    ):
-                        yield f"{name}.{key}", item
+            if name != _PARAM_NAMES:
+                yield from _contents(name, value)
+
+    def _state(self) -> Iterator[tuple[str, AnyTensor, bool]]:
+        """Every tensor once, with its dotted name and whether it is a parameter."""
+        return _unique(_walk(self, self._members(), ""), self)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their names (``"0"``, ``"layers.1"``, ``"encoder"``)."""
@@ -103,22 +106,23 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor[*AnyShape]]]:
         """Every parameter with its dotted name (``"0.weight"``), each tensor once."""
-        seen: set[int] = set()
-        for name, value in self._walk(""):
-            if id(value) not in seen:
-                seen.add(id(value))
-                yield name, value
-
-    def _walk(self, prefix: str) -> Iterator[tuple[str, AnyTensor]]:
-        for name, value in self._members():
-            if isinstance(value, Module):
-                yield from value._walk(f"{prefix}{name}.")
-            else:
-                yield f"{prefix}{name}", value
+        for name, tensor, is_param in self._state():
+            if is_param:
+                yield name, tensor
 
     def parameters(self) -> list[Tensor[*AnyShape]]:
         """Every parameter, in ``named_parameters`` order."""
         return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor[*AnyShape]]]:
+        """Every tensor that is not a parameter, with its dotted name, each tensor once."""
+        for name, tensor, is_param in self._state():
+            if not is_param:
+                yield name, tensor
+
+    def buffers(self) -> list[Tensor[*AnyShape]]:
+        """Every buffer, in ``named_buffers`` order."""
+        return [b for _, b in self.named_buffers()]
 
     # ------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Self:
@@ -138,8 +142,12 @@ class Module:
 
     # ------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Tensor[*AnyShape]]:
-        """Every parameter by its dotted name: the tensors themselves, not copies."""
-        return dict(self.named_parameters())
+        """Every parameter and buffer by its dotted name: the tensors themselves, not copies.
+
+        In attribute order; a tensor held in two places is listed once, under its
+        first name.  Raises ``ValueError`` when two places give one name.
+        """
+        return {name: tensor for name, tensor, _ in self._state()}
 
     def load_state_dict(self, state: Mapping[str, StateValue], strict: bool = True) -> None:
         """Copy ``state``'s values into the parameters, in place.
@@ -213,20 +221,60 @@ def _as_array(value: StateValue) -> npt.NDArray[Any]:
     return value.numpy() if isinstance(value, Tensor) else np.asarray(value)
 
 
+def _contents(name: str, value: object, on_path: tuple[int, ...] = ()) -> Iterator[_Member]:
+    """The tensors and modules in ``value`` and in the lists, tuples and dicts nested in it."""
+    if isinstance(value, Module | Tensor):
+        yield name, value
+    elif isinstance(value, list | tuple | dict) and id(value) not in on_path:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        inner = (*on_path, id(value))
+        for key, item in items:
+            yield from _contents(f"{name}.{key}", item, inner)
+
+
+def _walk(
+    owner: Module, members: Iterable[_Member], prefix: str
+) -> Iterator[tuple[str, AnyTensor, bool]]:
+    """Every tensor in ``members`` and in their modules: dotted name, tensor, is a parameter."""
+    for name, value in members:
+        if isinstance(value, Module):
+            yield from _walk(value, value._members(), f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", value, owner._is_param(name, value)
+
+
+def _unique(
+    found: Iterable[tuple[str, AnyTensor, bool]], root: Module
+) -> Iterator[tuple[str, AnyTensor, bool]]:
+    """Each tensor once (a shared one under its first name); a name given twice raises."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    for name, tensor, is_param in found:
+        if name in names:
+            raise ValueError(
+                f"{type(root).__name__}: two places give the state name {name!r}: a state "
+                "name joins attribute names and keys with '.', so dict keys 1 and '1', or a "
+                "key 'a.b' beside a key 'a' holding 'b', collide; rename one of them"
+            )
+        names.add(name)
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            yield name, tensor, is_param
+
+
 # ------------------------------------------------------------------ pytree
 def _tree_fields(module: Module) -> list[str]:
-    """The attributes a pytree sees: parameters, sub-modules, containers of them."""
-    fields = []
-    for name, value in vars(module).items():
-        if name == _PARAM_NAMES:
-            continue
-        if isinstance(value, Module) or module._is_param(name, value):
-            fields.append(name)
-        elif isinstance(value, list | tuple | dict):
-            items = value.values() if isinstance(value, dict) else value
-            if any(isinstance(v, Module | Tensor) for v in items):
-                fields.append(name)
-    return fields
+    """The attributes a pytree sees: parameters, sub-modules, containers that hold any."""
+    return [
+        name
+        for name, value in vars(module).items()
+        if name != _PARAM_NAMES
+        and (
+            isinstance(value, Module)
+            or module._is_param(name, value)
+            or (isinstance(value, list | tuple | dict) and next(_contents(name, value), None))
+        )
+    ]
 
 
 def _flatten(module: Module) -> list[Any]:
