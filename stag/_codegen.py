@@ -201,6 +201,7 @@ def free_functions() -> Iterator[str]:
             yield from overloads(name, BINARY_FUNCTION_RULE, "")
             yield from signature(name, *BINARY_FUNCTION_IMPL, "", stub=False)
             yield f'    """{facade.doc}"""'
+            yield f'    expect_tensor("{name}", x)'
             yield f"    return binary({family}.{name}, x, y)"
         yield ""
         yield ""

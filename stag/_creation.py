@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from stag._dims import AnyShape, Dyn, N, S
 from stag._errors import ShapeError
-from stag._tensor import Tensor
+from stag._tensor import Tensor, array_of
 
 DType = npt.DTypeLike
 _DEFAULT_FLOAT = np.dtype(np.float32)
@@ -160,17 +160,17 @@ def eye(n: N, *, dtype: DType | None = None, requires_grad: bool = False) -> Ten
 
 def zeros_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
     """Zeros of ``t``'s shape and dtype."""
-    return _leaf(np.zeros_like(t._data), requires_grad)
+    return _leaf(np.zeros_like(array_of("zeros_like", t)), requires_grad)
 
 
 def ones_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
     """Ones of ``t``'s shape and dtype."""
-    return _leaf(np.ones_like(t._data), requires_grad)
+    return _leaf(np.ones_like(array_of("ones_like", t)), requires_grad)
 
 
 def full_like(t: Tensor[*S], fill_value: float, *, requires_grad: bool = False) -> Tensor[*S]:
     """``fill_value`` in ``t``'s shape and dtype."""
-    return _leaf(np.full_like(t._data, fill_value), requires_grad)
+    return _leaf(np.full_like(array_of("full_like", t), fill_value), requires_grad)
 
 
 def randn_like(
@@ -178,7 +178,12 @@ def randn_like(
 ) -> Tensor[*S]:
     """Standard normal samples of ``t``'s shape and dtype."""
     rng = (generator or default_generator).rng
-    return _leaf(rng.standard_normal(t._data.shape).astype(t._data.dtype), requires_grad)
+    return _leaf(
+        rng.standard_normal(array_of("randn_like", t).shape).astype(
+            array_of("randn_like", t).dtype
+        ),
+        requires_grad,
+    )
 
 
 def rand_like(
@@ -186,4 +191,7 @@ def rand_like(
 ) -> Tensor[*S]:
     """Uniform ``[0, 1)`` samples of ``t``'s shape and dtype."""
     rng = (generator or default_generator).rng
-    return _leaf(rng.random(t._data.shape).astype(t._data.dtype), requires_grad)
+    return _leaf(
+        rng.random(array_of("rand_like", t).shape).astype(array_of("rand_like", t).dtype),
+        requires_grad,
+    )

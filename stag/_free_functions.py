@@ -36,6 +36,7 @@ def maximum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
 def maximum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
 def maximum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
     """The larger of ``x`` and ``y`` elementwise (ties share the gradient)."""
+    expect_tensor("maximum", x)
     return binary(elementwise.maximum, x, y)
 
 
@@ -47,6 +48,7 @@ def minimum(x: Tensor[*B, N], y: Tensor[*B, L1]) -> Tensor[*B, N]: ...
 def minimum(x: Tensor[*S], y: Tensor[*S] | Scalar) -> Tensor[*S]: ...
 def minimum(x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
     """The smaller of ``x`` and ``y`` elementwise (ties share the gradient)."""
+    expect_tensor("minimum", x)
     return binary(elementwise.minimum, x, y)
 
 
@@ -147,6 +149,7 @@ def matmul(x: Tensor[*B, M, K], y: Tensor[*B, K, N]) -> Tensor[*B, M, N]: ...
 def matmul(x: Tensor[*B, K], y: Tensor[K]) -> Tensor[*B]: ...
 def matmul(x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
     """Matrix product with numpy's rules (vectors, batch prefixes); same as ``x @ y``."""
+    expect_tensor("matmul", x, y)
     return x @ y
 
 

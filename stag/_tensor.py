@@ -248,11 +248,10 @@ class Tensor(Generic[*Shape]):
         """``other`` as an array that broadcasts into this tensor's shape and dtype."""
         value = other._data if isinstance(other, Tensor) else _python_number(name, other)
         shape, dtype = self._data.shape, self._data.dtype
-        if value.shape != shape and np.broadcast_shapes(value.shape, shape) != shape:
+        if value.shape != shape and not _fits(value.shape, shape):
             raise ShapeError(
                 f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
-                f"{shape} (the result would have shape {np.broadcast_shapes(value.shape, shape)});"
-                " use the out-of-place operator to get a new tensor"
+                f"{shape}; use the out-of-place operator to get a new tensor"
             )
         if dtype.kind != "f" and value.dtype.kind == "f":
             raise DTypeError(
@@ -333,7 +332,7 @@ class Tensor(Generic[*Shape]):
                 f"setitem: float values cannot be written into a {self._data.dtype} tensor"
             )
         part = self._data[items]
-        if np.broadcast_shapes(array.shape, part.shape) != part.shape:
+        if not _fits(array.shape, part.shape):
             raise ShapeError(
                 f"setitem: a value of shape {array.shape} does not fit the indexed part of "
                 f"shape {part.shape} (tensor shape {self._data.shape})"
@@ -1179,6 +1178,14 @@ def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
     return out
 
 
+def _fits(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of shape ``value`` broadcasts into ``target`` without growing it."""
+    try:
+        return np.broadcast_shapes(value, target) == target
+    except ValueError:
+        return False
+
+
 def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
     """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
     out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
@@ -1192,10 +1199,18 @@ def not_tensors(name: str, args: tuple[object, ...]) -> str:
     return f"{name}: expected Tensor arguments, got {kinds}; wrap it with stag.tensor(...)"
 
 
-def expect_tensor(name: str, value: object) -> None:
-    """Raise the ``TypeError`` of ``not_tensors`` unless ``value`` is a tensor."""
-    if not isinstance(value, Tensor):
-        raise TypeError(not_tensors(name, (value,)))
+def array_of(name: str, t: object) -> Array:
+    """The array of tensor ``t`` (the ``TypeError`` of ``not_tensors`` for anything else)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(not_tensors(name, (t,)))
+    return t._data
+
+
+def expect_tensor(name: str, *values: object) -> None:
+    """Raise the ``TypeError`` of ``not_tensors`` unless every value is a tensor."""
+    for value in values:
+        if not isinstance(value, Tensor):
+            raise TypeError(not_tensors(name, (value,)))
 
 
 def _python_number(name: str, value: object) -> Array:

@@ -20,7 +20,7 @@ from typing_extensions import ParamSpec, TypeVarTuple
 from stag import _autograd
 from stag._autograd import Array
 from stag._errors import ShapeError
-from stag._tensor import Tensor
+from stag._tensor import Tensor, expect_tensor
 
 T = TypeVar("T")
 T0 = TypeVar("T0")
@@ -193,6 +193,7 @@ def derivative(fn: Callable[[], Tensor[()]], wrt: Tensor[*Sh]) -> Tensor[*Sh]:
 
     ``wrt`` must require grad (a leaf made with ``requires_grad=True``).
     """
+    expect_tensor("derivative", wrt)
     if not wrt._requires_grad:
         raise RuntimeError("derivative: wrt does not require grad, so nothing depends on it")
     with _autograd.enable_grad():

@@ -14,7 +14,7 @@ import numpy as np
 from stag._creation import Generator, default_generator
 from stag._dims import L1, AnyShape, B, N, S
 from stag._ops import reduce as R
-from stag._tensor import Tensor, apply
+from stag._tensor import Tensor, apply, expect_tensor
 
 
 def softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
@@ -55,6 +55,7 @@ def gelu(x: Tensor[*S]) -> Tensor[*S]:
     ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``; it differs
     from the erf form by less than 1e-3.
     """
+    expect_tensor("gelu", x)
     inner = (x + x * x * x * 0.044715) * _GELU_C
     return x * (inner.tanh() + 1.0) * 0.5
 
@@ -70,6 +71,7 @@ def dropout(
     reproducible mask.
     **Returns:** a tensor of ``x``'s shape.
     """
+    expect_tensor("dropout", x)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
     if not training or p == 0.0:

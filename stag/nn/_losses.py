@@ -17,7 +17,7 @@ from stag._free_functions import stack
 from stag._indexing import check_ids
 from stag._ops import movement
 from stag._ops import reduce as R
-from stag._tensor import Tensor, apply
+from stag._tensor import Tensor, apply, expect_tensor
 
 C = TypeVar("C")
 
@@ -25,6 +25,7 @@ C = TypeVar("C")
 def mse_loss(pred: Tensor[*S], target: Tensor[*S]) -> Tensor[()]:
     """Mean squared error.  The shapes must be equal: no silent broadcast of
     ``(B, 1)`` against ``(B,)``."""
+    expect_tensor("mse_loss", pred, target)
     if pred.shape != target.shape:
         raise ShapeError(f"mse_loss: pred and target shapes differ: {pred.shape} vs {target.shape}")
     diff = pred - target
@@ -56,6 +57,7 @@ def nll_loss(log_probs: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
 
 
 def _check_labels(name: str, scores: Tensor[*AnyShape], labels: Tensor[*AnyShape]) -> None:
+    expect_tensor(name, scores, labels)
     ids = labels._data
     if scores._data.ndim == 0 or ids.shape != scores._data.shape[:-1]:
         raise ShapeError(
@@ -80,6 +82,7 @@ def binary_cross_entropy_with_logits(logits: Tensor[*S], targets: Tensor[*S]) ->
     **Arguments:** ``logits`` and ``targets`` of one shape (floats).
     **Returns:** a 0-d tensor.
     """
+    expect_tensor("binary_cross_entropy_with_logits", logits, targets)
     if logits.shape != targets.shape:
         raise ShapeError(
             "binary_cross_entropy_with_logits: logits and targets shapes differ: "
