@@ -80,6 +80,29 @@ class _GradMode(threading.local):
 grad_mode = _GradMode()
 
 
+class _Everywhere:
+    """``recording`` is True while no thread has grad mode off: then an op need not read
+    the thread-local mode, which costs it about 350 instructions (1.5 % of a small op)."""
+
+    recording = True
+
+
+everywhere = _Everywhere()
+_switch = threading.Lock()
+_threads_off = 0  # threads whose grad mode is off now
+
+
+def _set_grad_mode(enabled: bool) -> None:
+    """Set this thread's grad mode, keeping ``everywhere.recording`` in step."""
+    global _threads_off
+    if grad_mode.enabled == enabled:
+        return
+    with _switch:
+        _threads_off += -1 if enabled else 1
+        grad_mode.enabled = enabled
+        everywhere.recording = _threads_off == 0
+
+
 def is_grad_enabled() -> bool:
     """Whether ops record the graph now (False inside ``no_grad``)."""
     return grad_mode.enabled
@@ -104,10 +127,10 @@ class no_grad(contextlib.ContextDecorator):
 
     def __enter__(self) -> None:
         self._saved.append(grad_mode.enabled)
-        grad_mode.enabled = self._enabled
+        _set_grad_mode(self._enabled)
 
     def __exit__(self, *exc: object) -> None:
-        grad_mode.enabled = self._saved.pop()
+        _set_grad_mode(self._saved.pop())
 
 
 class enable_grad(no_grad):

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
-from stag._autograd import Array, Record, RecordView, grad_mode
+from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
@@ -233,20 +233,19 @@ class Tensor(Generic[*Shape]):
         if self._requires_grad and grad_mode.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad while grad mode is "
-                f"on; write `x = x {name.rstrip('=_')} y` in a model, or wrap updates of "
-                "parameters in stag.no_grad()"
+                "on (it would rewrite the graph); compute a new tensor in a model "
+                "(`x = x + y`), or update parameters under stag.no_grad()"
             )
-        data = self._data
-        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
-            # a read-only array, or a view of an array stag does not track (a user's
-            # array, a DataLoader's): never written through
-            data = self._data = data.copy()
-        self._version += 1
-        return data
+        return self._own_array()
 
     def _operand(self, name: str, other: Tensor[*AnyShape] | Scalar) -> Array:
         """``other`` as an array that broadcasts into this tensor's shape and dtype."""
-        value = other._data if isinstance(other, Tensor) else _python_number(name, other)
+        if type(other) is Tensor:
+            value = other._data
+            if value.dtype is self._data.dtype and value.shape == self._data.shape:
+                return value  # the common case (an optimizer's update), checked in two tests
+        else:
+            value = other._data if isinstance(other, Tensor) else _python_number(name, other)
         shape, dtype = self._data.shape, self._data.dtype
         if value.shape != shape and not _fits(value.shape, shape):
             raise ShapeError(
@@ -283,8 +282,15 @@ class Tensor(Generic[*Shape]):
         this tensor, and an array that is read-only or a view of an array stag does not
         track is copied first, so nothing else changes with it.
         """
+        return self._own_array()
+
+    def _own_array(self) -> Array:
+        """The array to write into, version bumped: copied first if it is read-only, or a
+        view of an array stag does not track (a user's, a DataLoader's): never written
+        through.  A view of another tensor (``detach()``, ``t[i]``) writes into it."""
         data = self._data
-        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
+        flags = data.flags  # a new flags object per access: read it once
+        if not flags.writeable or not (flags.owndata or type(self) is not Tensor):
             data = self._data = data.copy()
         self._version += 1
         return data
@@ -1093,7 +1099,7 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
         out._grad = None
         out._version = 0
         out._seq = next(_autograd.creation_order)
-    if grad_mode.enabled and prim.vjps:
+    if (everywhere.recording or grad_mode.enabled) and prim.vjps:
         for a in args:
             if a._requires_grad:
                 if len(args) == 1:
@@ -1131,7 +1137,11 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
     out._grad = None
     out._version = 0
     out._seq = next(_autograd.creation_order)
-    if grad_mode.enabled and (x._requires_grad or y._requires_grad) and prim.vjps:
+    if (
+        (x._requires_grad or y._requires_grad)
+        and (everywhere.recording or grad_mode.enabled)
+        and prim.vjps
+    ):
         out._requires_grad = True
         out._record = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
     else:
