@@ -12,6 +12,9 @@ from stag import optim as optim
 from stag._autograd import enable_grad as enable_grad
 from stag._autograd import is_grad_enabled as is_grad_enabled
 from stag._autograd import no_grad as no_grad
+from stag._broadcasting import is_numpy_broadcasting as is_numpy_broadcasting
+from stag._broadcasting import numpy_broadcasting as numpy_broadcasting
+from stag._broadcasting import set_numpy_broadcasting as set_numpy_broadcasting
 from stag._creation import Generator as Generator
 from stag._creation import arange as arange
 from stag._creation import eye as eye

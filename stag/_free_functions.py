@@ -13,6 +13,7 @@ from typing import Literal, overload
 
 import numpy as np
 
+from stag import _broadcasting as broadcasting
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
 from stag._ops import Primitive, elementwise, movement
@@ -132,6 +133,9 @@ def where(cond: Tensor[*S], x: Tensor[*S] | Scalar, y: Tensor[*S] | Scalar) -> T
     else:
         raise TypeError("where: at least one of x and y must be a Tensor")
     x_, y_ = promote("where", (x_, y_))
+    shapes = (cond._data.shape, x_._data.shape, y_._data.shape)
+    if len({len(shape) for shape in shapes}) > 1:
+        broadcasting.check("where", *shapes)
     try:
         np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
     except ValueError:

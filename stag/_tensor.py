@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
+from stag import _broadcasting as broadcasting
 from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
@@ -1308,9 +1309,16 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
 def binary(
     prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
 ) -> Tensor[*AnyShape]:
-    """``prim`` on a tensor and a tensor or a Python number (the operators' shared body)."""
+    """``prim`` on a tensor and a tensor or a Python number (the operators' shared body).
+
+    Operands of different ranks meet stag's broadcasting rule first (``_broadcasting``):
+    equal ranks, the per-op hot path, never reach it.
+    """
     if isinstance(y, Tensor):
-        if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
+        xd, yd = x._data, y._data
+        if xd.ndim != yd.ndim:
+            broadcasting.check(prim.name, xd.shape, yd.shape)
+        if xd.dtype is not yd.dtype and xd.dtype != yd.dtype:
             x, y = promote(prim.name, (x, y))
         if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
             x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import stag
+from stag._broadcasting import refusal
 
 EPS = 1e-6
 
@@ -101,10 +102,21 @@ def shapes(min_dims: int = 0, max_dims: int = 3, max_side: int = 4) -> st.Search
 
 
 def broadcast_shapes(num: int = 2, min_dims: int = 0, max_dims: int = 3, max_side: int = 3):
-    """Tuples of `num` mutually broadcastable shapes (size-1 dims, unequal ranks)."""
+    """Tuples of `num` shapes that broadcast under stag's rule (size-1 dims, unequal ranks).
+
+    Where numpy's draw has a rank promotion that stretches a size-1 dim of another shape
+    (which stag refuses: tests/test_broadcasting.py), the shapes get their leading 1s
+    written out: numpy's result stays, and the draw keeps its size-1 dims.
+    """
     return hnp.mutually_broadcastable_shapes(
         num_shapes=num, min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side
-    ).map(lambda bs: bs.input_shapes)
+    ).map(lambda bs: _explicit(bs.input_shapes))
+
+
+def _explicit(shapes: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    refused = any(refusal("op", a, b) for a in shapes for b in shapes)
+    rank = max(map(len, shapes))
+    return tuple((1,) * (rank - len(s)) + s for s in shapes) if refused else shapes
 
 
 def floats(shape, lo: float = -2.0, hi: float = 2.0, dtype=np.float64):
