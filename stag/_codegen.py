@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -27,21 +28,50 @@ WIDTH = 100  # the line length ruff keeps (pyproject.toml)
 
 # ------------------------------------------------------------------ the shape rules
 # Each rule is a list of overloads: (self type or "" for plain self, parameters, result).
-# Overload order, everywhere: exact shape (or a Python scalar) first, then trailing-dim
-# broadcast both ways, then keep-dims broadcast both ways (last axis, then leading
-# axis), then a 0-d tensor on either side; the implementation's signature comes last.
-OPERATOR_RULE = [
-    ("", "other: Tensor[*Shape] | Scalar", "Tensor[*Shape]"),
-    ("Tensor[*B, N]", "other: Tensor[N]", "Tensor[*B, N]"),
-    ("Tensor[N]", "other: Tensor[*B, N]", "Tensor[*B, N]"),
-    ("Tensor[*B, N]", "other: Tensor[*B, L1]", "Tensor[*B, N]"),
-    ("Tensor[*B, L1]", "other: Tensor[*B, N]", "Tensor[*B, N]"),
-    ("Tensor[M, *S]", "other: Tensor[L1, *S]", "Tensor[M, *S]"),
-    ("Tensor[L1, *S]", "other: Tensor[M, *S]", "Tensor[M, *S]"),
-    ("", "other: Tensor[()]", "Tensor[*Shape]"),
-    ("Tensor[()]", "other: Tensor[*S]", "Tensor[*S]"),
+#
+# Broadcasting (stag/_broadcasting.py has the rule and its reason): a shape that is a
+# suffix of the other, and explicit size-1 dims on either side, broadcast; a rank
+# promotion that also stretches a size-1 dim of the other operand does not.  The
+# overloads state the common forms, both ways round: (left, right, result), ordered
+# from the most specific; the mypy plugin computes every form on tensors of known rank.
+SAME = "Tensor[*Shape]"
+BROADCAST_RULE = [
+    (SAME, "Tensor[*Shape] | Scalar", SAME),
+    # a suffix: implicit leading dims (a bias, a (T, T) mask)
+    ("Tensor[*B, N]", "Tensor[N]", "Tensor[*B, N]"),
+    ("Tensor[N]", "Tensor[*B, N]", "Tensor[*B, N]"),
+    ("Tensor[K, *B, M, N]", "Tensor[M, N]", "Tensor[K, *B, M, N]"),
+    ("Tensor[M, N]", "Tensor[K, *B, M, N]", "Tensor[K, *B, M, N]"),
+    # explicit size-1 dims, equal ranks: an outer product, a column, a row
+    ("Tensor[*B, M, L1]", "Tensor[*B, L1, N]", "Tensor[*B, M, N]"),
+    ("Tensor[*B, L1, N]", "Tensor[*B, M, L1]", "Tensor[*B, M, N]"),
+    ("Tensor[M, L1, *S]", "Tensor[L1, N, *S]", "Tensor[M, N, *S]"),  # pairwise: x[:, None] - x
+    ("Tensor[L1, N, *S]", "Tensor[M, L1, *S]", "Tensor[M, N, *S]"),
+    ("Tensor[*B, N]", "Tensor[*B, L1]", "Tensor[*B, N]"),
+    ("Tensor[*B, L1]", "Tensor[*B, N]", "Tensor[*B, N]"),
+    ("Tensor[M, *S]", "Tensor[L1, *S]", "Tensor[M, *S]"),
+    ("Tensor[L1, *S]", "Tensor[M, *S]", "Tensor[M, *S]"),
+    # a 0-d tensor
+    (SAME, "Tensor[()]", SAME),
+    ("Tensor[()]", "Tensor[*S]", "Tensor[*S]"),
 ]
+# The comparisons leave out the outer product: mypy checks `a < b` against `b > a` (each
+# is the other's reflection) and cannot tell these forms from the column ones when the
+# sizes are 1 ("unsafely overlapping").  The mypy plugin computes them.
+OUTER = set(BROADCAST_RULE[5:9])
+COMPARISONS = {"__lt__", "__le__", "__gt__", "__ge__"}
+
+
+def operator_rule(dunder: str) -> list[tuple[str, str, str]]:
+    rule = [e for e in BROADCAST_RULE if dunder not in COMPARISONS or e not in OUTER]
+    return [("" if a == SAME else a, f"other: {b}", r) for a, b, r in rule]
+
+
 OPERATOR_IMPL = ("", "other: Tensor[*AnyShape] | Scalar", "Tensor[*AnyShape]")
+# == and != are elementwise: their overloads are not object's signature (mypy's override
+# check), the one justified ignore of each.
+OVERRIDES_OBJECT = {"__eq__", "__ne__"}
+IGNORE_OVERRIDE = "  # type: ignore[override]  # elementwise, as in numpy and PyTorch"
 
 REDUCTION_RULE = [
     ("", "axis: None = None, *, keepdims: Literal[False] = False", "Tensor[()]"),
@@ -61,12 +91,82 @@ INDEX_RULE = [
 ]
 INDEX_IMPL = ("", "axis: int | None = None", "Tensor[*AnyShape]")
 
-BINARY_FUNCTION_RULE = [
-    ("x: Tensor[*B, N], y: Tensor[N]", "Tensor[*B, N]"),
-    ("x: Tensor[*B, N], y: Tensor[*B, L1]", "Tensor[*B, N]"),
-    ("x: Tensor[*S], y: Tensor[*S] | Scalar", "Tensor[*S]"),
+# As functions, the same shape comes last: mypy finds a first `x: Tensor[*Shape], y:
+# Tensor[*Shape]` broader than every other form (it solves `*Shape` by joining).
+BINARY_FUNCTION_RULE = [(f"x: {a}, y: {b}", r) for a, b, r in BROADCAST_RULE[1:]] + [
+    (f"x: {a}, y: {b}", r) for a, b, r in BROADCAST_RULE[:1]
 ]
 BINARY_FUNCTION_IMPL = ("x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar", "Tensor[*AnyShape]")
+
+# Movement: `permute` of every order of 2, 3 and 4 axes; `swapaxes` (and PyTorch's
+# two-axis `transpose`) of any two of the first four axes, or of the last three, under
+# any number of other dims; `transpose()` reversing 2, 3 or 4 axes.  An order they
+# leave out is `Tensor[*AnyShape]` (the mypy plugin computes it on a known rank).
+DIMS = ("M", "K", "N", "P")
+
+
+def _tensor(dims: Sequence[str]) -> str:
+    return f"Tensor[{', '.join(dims)}]"
+
+
+def _literals(names: Sequence[str], axes: Sequence[int]) -> str:
+    return ", ".join(f"{name}: Literal[{axis}]" for name, axis in zip(names, axes, strict=True))
+
+
+def permute_rule() -> list[tuple[str, str, str]]:
+    rule = []
+    for rank in (2, 3, 4):
+        dims, names = DIMS[:rank], [f"a{i}" for i in range(rank)]
+        for order in itertools.permutations(range(rank)):
+            moved = [dims[axis] for axis in order]
+            rule.append((_tensor(dims), _literals(names, order) + ", /", _tensor(moved)))
+    return rule + [("", "*axes: int", "Tensor[*AnyShape]")]
+
+
+def swap_rule(names: tuple[str, str], tail: str) -> list[tuple[str, str, str]]:
+    """Overloads swapping two axes named by ``names``; ``tail`` ends the parameters."""
+    rule = []
+    for i, j in itertools.permutations(range(4), 2):  # leading axes, then *S
+        dims = list(DIMS[: max(i, j) + 1])
+        moved = dims.copy()
+        moved[i], moved[j] = dims[j], dims[i]
+        params = _literals(names, (i, j)) + tail
+        rule.append((_tensor([*dims, "*S"]), params, _tensor([*moved, "*S"])))
+    for i, j in itertools.permutations(range(1, 4), 2):  # *B, then trailing axes
+        dims = list(DIMS[: max(i, j)])
+        moved = dims.copy()
+        moved[-i], moved[-j] = dims[-j], dims[-i]
+        params = _literals(names, (-i, -j)) + tail
+        rule.append((_tensor(["*B", *dims]), params, _tensor(["*B", *moved])))
+    return rule
+
+
+def transpose_rule() -> list[tuple[str, str, str]]:
+    reversed_ = [(_tensor(DIMS[:r]), "", _tensor(DIMS[:r][::-1])) for r in (2, 3, 4)]
+    every = ("", "", "Tensor[*AnyShape]")
+    return [*reversed_, every, *swap_rule(("axis1", "axis2"), ", /"), ("", "*axes: int", every[2])]
+
+
+def swapaxes_rule() -> list[tuple[str, str, str]]:
+    return [*swap_rule(("axis1", "axis2"), ""), ("", "axis1: int, axis2: int", "Tensor[*AnyShape]")]
+
+
+MOVEMENT = (
+    ("transpose", transpose_rule, "*axes: int", "transposed(self, axes)"),
+    (
+        "swapaxes",
+        swapaxes_rule,
+        "axis1: int, axis2: int",
+        'swapped(self, "swapaxes", axis1, axis2)',
+    ),
+    ("permute", permute_rule, "*axes: int", "permuted(self, axes)"),
+)
+MOVEMENT_DOCS = {
+    "transpose": "All axes reversed (numpy's ``x.transpose()``), or two swapped "
+    "(PyTorch's ``x.transpose(1, 2)``, as ``swapaxes``).",
+    "swapaxes": "Axes ``axis1`` and ``axis2`` exchanged.",
+    "permute": "Axes reordered: axis ``i`` of the result is axis ``axes[i]`` of ``self``.",
+}
 
 _INPLACE_SYMBOLS = {"__iadd__": "+=", "__isub__": "-=", "__imul__": "*=", "__itruediv__": "/="}
 
@@ -81,10 +181,13 @@ def signature(name: str, params: str, result: str, indent: str, stub: bool) -> l
     return [f"{indent}def {name}(", f"{indent}    {params}", f"{indent}) -> {result}:{tail}"]
 
 
-def overloads(name: str, rule: Sequence[tuple[str, ...]], indent: str) -> list[str]:
-    lines = []
+def overloads(
+    name: str, rule: Sequence[tuple[str, ...]], indent: str, first: str = ""
+) -> list[str]:
+    """One ``@overload`` stub per rule entry; ``first`` trails the first decorator."""
+    lines: list[str] = []
     for entry in rule:
-        lines.append(f"{indent}@overload")
+        lines.append(f"{indent}@overload{'' if lines else first}")
         lines += signature(name, *_params_result(entry), indent, stub=True)
     return lines
 
@@ -126,7 +229,8 @@ def tensor_operators() -> Iterator[str]:
         if facade.rule != "operator" or prim is None or facade.operator is None:
             continue
         family = family_of(prim)
-        yield from overloads(facade.operator, OPERATOR_RULE, "    ")
+        ignore = IGNORE_OVERRIDE if facade.operator in OVERRIDES_OBJECT else ""
+        yield from overloads(facade.operator, operator_rule(facade.operator), "    ", ignore)
         yield from signature(facade.operator, *_params_result(OPERATOR_IMPL), "    ", stub=False)
         yield f"        return binary({family}.{name}, self, other)"
         yield ""
@@ -135,6 +239,15 @@ def tensor_operators() -> Iterator[str]:
             constant = f'scalar_constant(other, self, "{name}")'
             yield f"        return binary({family}.{name}, {constant}, self)"
             yield ""
+
+
+def tensor_movement() -> Iterator[str]:
+    for name, rule, params, call in MOVEMENT:
+        yield from overloads(name, rule(), "    ")
+        yield from signature(name, f"self, {params}", "Tensor[*AnyShape]", "    ", stub=False)
+        yield f'        """{MOVEMENT_DOCS[name]}"""'
+        yield f"        return {call}"
+        yield ""
 
 
 def tensor_inplace() -> Iterator[str]:
@@ -256,6 +369,7 @@ SECTIONS = (
     Section("stag/_tensor.py", "in-place operators", tensor_inplace, blank=1),
     Section("stag/_tensor.py", "unary methods", tensor_unary, blank=1),
     Section("stag/_tensor.py", "reductions", tensor_reductions, blank=1),
+    Section("stag/_tensor.py", "movement", tensor_movement, blank=1),
     Section("stag/_free_functions.py", "functions", free_functions, blank=2),
     Section("stag/__init__.py", "functions", reexports, blank=1),
     Section("README.md", "unary rule", readme_unary_row, row=True),

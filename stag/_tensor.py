@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ from stag._indexing import IndexItem, check_index
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
 Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
+FullSlice: TypeAlias = "slice[None, None, None]"  # `:`; `a:b` is slice[int, int, None]
 DEFAULT_FLOAT = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
@@ -358,6 +359,18 @@ class Tensor(Generic[*Shape]):
     @overload
     def __add__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __add__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __add__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __add__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __add__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __add__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __add__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
+    @overload
     def __add__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __add__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -381,6 +394,18 @@ class Tensor(Generic[*Shape]):
     def __sub__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
     @overload
     def __sub__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __sub__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __sub__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __sub__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __sub__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __sub__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __sub__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
     @overload
     def __sub__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
@@ -406,6 +431,18 @@ class Tensor(Generic[*Shape]):
     @overload
     def __mul__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __mul__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __mul__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __mul__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __mul__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __mul__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __mul__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
+    @overload
     def __mul__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __mul__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -429,6 +466,18 @@ class Tensor(Generic[*Shape]):
     def __truediv__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
     @overload
     def __truediv__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __truediv__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __truediv__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __truediv__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __truediv__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __truediv__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __truediv__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
     @overload
     def __truediv__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
@@ -454,6 +503,18 @@ class Tensor(Generic[*Shape]):
     @overload
     def __pow__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __pow__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __pow__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __pow__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __pow__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __pow__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __pow__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
+    @overload
     def __pow__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __pow__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -478,6 +539,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __lt__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __lt__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __lt__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
     def __lt__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __lt__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -498,6 +563,10 @@ class Tensor(Generic[*Shape]):
     def __le__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
     @overload
     def __le__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __le__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __le__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
     @overload
     def __le__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
@@ -520,6 +589,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __gt__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __gt__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __gt__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
     def __gt__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __gt__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -541,6 +614,10 @@ class Tensor(Generic[*Shape]):
     @overload
     def __ge__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
     @overload
+    def __ge__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __ge__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
     def __ge__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
     @overload
     def __ge__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
@@ -554,6 +631,72 @@ class Tensor(Generic[*Shape]):
     def __ge__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
     def __ge__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
         return binary(elementwise.ge, self, other)
+
+    @overload  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __eq__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __eq__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __eq__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __eq__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __eq__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __eq__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __eq__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __eq__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __eq__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __eq__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __eq__(self: Tensor[M, *S], other: Tensor[L1, *S]) -> Tensor[M, *S]: ...
+    @overload
+    def __eq__(self: Tensor[L1, *S], other: Tensor[M, *S]) -> Tensor[M, *S]: ...
+    @overload
+    def __eq__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __eq__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __eq__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return binary(elementwise.eq, self, other)
+
+    @overload  # type: ignore[override]  # elementwise, as in numpy and PyTorch
+    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]: ...
+    @overload
+    def __ne__(self: Tensor[*B, N], other: Tensor[N]) -> Tensor[*B, N]: ...
+    @overload
+    def __ne__(self: Tensor[N], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __ne__(self: Tensor[K, *B, M, N], other: Tensor[M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __ne__(self: Tensor[M, N], other: Tensor[K, *B, M, N]) -> Tensor[K, *B, M, N]: ...
+    @overload
+    def __ne__(self: Tensor[*B, M, L1], other: Tensor[*B, L1, N]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __ne__(self: Tensor[*B, L1, N], other: Tensor[*B, M, L1]) -> Tensor[*B, M, N]: ...
+    @overload
+    def __ne__(self: Tensor[M, L1, *S], other: Tensor[L1, N, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __ne__(self: Tensor[L1, N, *S], other: Tensor[M, L1, *S]) -> Tensor[M, N, *S]: ...
+    @overload
+    def __ne__(self: Tensor[*B, N], other: Tensor[*B, L1]) -> Tensor[*B, N]: ...
+    @overload
+    def __ne__(self: Tensor[*B, L1], other: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    @overload
+    def __ne__(self: Tensor[M, *S], other: Tensor[L1, *S]) -> Tensor[M, *S]: ...
+    @overload
+    def __ne__(self: Tensor[L1, *S], other: Tensor[M, *S]) -> Tensor[M, *S]: ...
+    @overload
+    def __ne__(self, other: Tensor[()]) -> Tensor[*Shape]: ...
+    @overload
+    def __ne__(self: Tensor[()], other: Tensor[*S]) -> Tensor[*S]: ...
+    def __ne__(self, other: Tensor[*AnyShape] | Scalar) -> Tensor[*AnyShape]:
+        return binary(elementwise.ne, self, other)
 
     # </generated: operators>
     # <generated: in-place operators>
@@ -786,13 +929,6 @@ class Tensor(Generic[*Shape]):
     def __pos__(self) -> Tensor[*Shape]:
         return self
 
-    # == and != keep object's one-signature form: an overload set there is issue 15's
-    def __eq__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
-        return binary(elementwise.eq, self, other)
-
-    def __ne__(self, other: Tensor[*Shape] | Scalar) -> Tensor[*Shape]:  # type: ignore[override]  # elementwise, as in numpy and PyTorch
-        return binary(elementwise.ne, self, other)
-
     def clip(self, lo: float | None, hi: float | None) -> Tensor[*Shape]:
         """Values limited to ``[lo, hi]``; the gradient is 0 where a limit applies."""
         if lo is None and hi is None:
@@ -830,49 +966,177 @@ class Tensor(Generic[*Shape]):
             raise ShapeError(f"T: expected a 2-d tensor, got shape {self._data.shape}")
         return apply(movement.transpose, self, axes=(1, 0))
 
+    # Every order of 2, 3 and 4 axes, and the swaps of the leading and trailing ones, as
+    # overloads written by `python -m stag._codegen` (stag/_codegen.py: MOVEMENT).
+    # <generated: movement>
     @overload
-    def transpose(self: Tensor[M, N]) -> Tensor[N, M]: ...
+    def transpose(self: Tensor[M, K]) -> Tensor[K, M]: ...
     @overload
     def transpose(self: Tensor[M, K, N]) -> Tensor[N, K, M]: ...
     @overload
+    def transpose(self: Tensor[M, K, N, P]) -> Tensor[P, N, K, M]: ...
+    @overload
     def transpose(self) -> Tensor[*AnyShape]: ...
-    def transpose(self) -> Tensor[*AnyShape]:
-        """All axes reversed, as numpy's ``transpose()``."""
-        return apply(movement.transpose, self, axes=tuple(range(self._data.ndim))[::-1])
+    @overload
+    def transpose(
+        self: Tensor[M, K, *S], axis1: Literal[0], axis2: Literal[1], /
+    ) -> Tensor[K, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, *S], axis1: Literal[0], axis2: Literal[2], /
+    ) -> Tensor[N, K, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[0], axis2: Literal[3], /
+    ) -> Tensor[P, K, N, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, *S], axis1: Literal[1], axis2: Literal[0], /
+    ) -> Tensor[K, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, *S], axis1: Literal[1], axis2: Literal[2], /
+    ) -> Tensor[M, N, K, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[1], axis2: Literal[3], /
+    ) -> Tensor[M, P, N, K, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, *S], axis1: Literal[2], axis2: Literal[0], /
+    ) -> Tensor[N, K, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, *S], axis1: Literal[2], axis2: Literal[1], /
+    ) -> Tensor[M, N, K, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[2], axis2: Literal[3], /
+    ) -> Tensor[M, K, P, N, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[0], /
+    ) -> Tensor[P, K, N, M, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[1], /
+    ) -> Tensor[M, P, N, K, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[2], /
+    ) -> Tensor[M, K, P, N, *S]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K], axis1: Literal[-1], axis2: Literal[-2], /
+    ) -> Tensor[*B, K, M]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K, N], axis1: Literal[-1], axis2: Literal[-3], /
+    ) -> Tensor[*B, N, K, M]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K], axis1: Literal[-2], axis2: Literal[-1], /
+    ) -> Tensor[*B, K, M]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K, N], axis1: Literal[-2], axis2: Literal[-3], /
+    ) -> Tensor[*B, K, M, N]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K, N], axis1: Literal[-3], axis2: Literal[-1], /
+    ) -> Tensor[*B, N, K, M]: ...
+    @overload
+    def transpose(
+        self: Tensor[*B, M, K, N], axis1: Literal[-3], axis2: Literal[-2], /
+    ) -> Tensor[*B, K, M, N]: ...
+    @overload
+    def transpose(self, *axes: int) -> Tensor[*AnyShape]: ...
+    def transpose(self, *axes: int) -> Tensor[*AnyShape]:
+        """All axes reversed (numpy's ``x.transpose()``), or two swapped (PyTorch's ``x.transpose(1, 2)``, as ``swapaxes``)."""
+        return transposed(self, axes)
 
     @overload
     def swapaxes(
-        self: Tensor[*B, M, N], axis1: Literal[-1], axis2: Literal[-2]
-    ) -> Tensor[*B, N, M]: ...
+        self: Tensor[M, K, *S], axis1: Literal[0], axis2: Literal[1]
+    ) -> Tensor[K, M, *S]: ...
     @overload
     def swapaxes(
-        self: Tensor[*B, M, N], axis1: Literal[-2], axis2: Literal[-1]
-    ) -> Tensor[*B, N, M]: ...
+        self: Tensor[M, K, N, *S], axis1: Literal[0], axis2: Literal[2]
+    ) -> Tensor[N, K, M, *S]: ...
     @overload
     def swapaxes(
-        self: Tensor[M, N, *B], axis1: Literal[0], axis2: Literal[1]
-    ) -> Tensor[N, M, *B]: ...
+        self: Tensor[M, K, N, P, *S], axis1: Literal[0], axis2: Literal[3]
+    ) -> Tensor[P, K, N, M, *S]: ...
     @overload
     def swapaxes(
-        self: Tensor[M, N, *B], axis1: Literal[1], axis2: Literal[0]
-    ) -> Tensor[N, M, *B]: ...
+        self: Tensor[M, K, *S], axis1: Literal[1], axis2: Literal[0]
+    ) -> Tensor[K, M, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, *S], axis1: Literal[1], axis2: Literal[2]
+    ) -> Tensor[M, N, K, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[1], axis2: Literal[3]
+    ) -> Tensor[M, P, N, K, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, *S], axis1: Literal[2], axis2: Literal[0]
+    ) -> Tensor[N, K, M, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, *S], axis1: Literal[2], axis2: Literal[1]
+    ) -> Tensor[M, N, K, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[2], axis2: Literal[3]
+    ) -> Tensor[M, K, P, N, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[0]
+    ) -> Tensor[P, K, N, M, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[1]
+    ) -> Tensor[M, P, N, K, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[M, K, N, P, *S], axis1: Literal[3], axis2: Literal[2]
+    ) -> Tensor[M, K, P, N, *S]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K], axis1: Literal[-1], axis2: Literal[-2]
+    ) -> Tensor[*B, K, M]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K, N], axis1: Literal[-1], axis2: Literal[-3]
+    ) -> Tensor[*B, N, K, M]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K], axis1: Literal[-2], axis2: Literal[-1]
+    ) -> Tensor[*B, K, M]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K, N], axis1: Literal[-2], axis2: Literal[-3]
+    ) -> Tensor[*B, K, M, N]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K, N], axis1: Literal[-3], axis2: Literal[-1]
+    ) -> Tensor[*B, N, K, M]: ...
+    @overload
+    def swapaxes(
+        self: Tensor[*B, M, K, N], axis1: Literal[-3], axis2: Literal[-2]
+    ) -> Tensor[*B, K, M, N]: ...
     @overload
     def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]: ...
     def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]:
         """Axes ``axis1`` and ``axis2`` exchanged."""
-        axes = list(range(self._data.ndim))
-        try:
-            axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        except IndexError:
-            raise ShapeError(
-                f"swapaxes: axes ({axis1}, {axis2}) out of range for shape {self.shape}"
-            ) from None
-        return apply(movement.transpose, self, axes=tuple(axes))
+        return swapped(self, "swapaxes", axis1, axis2)
 
     @overload
-    def permute(self: Tensor[M, N], a0: Literal[1], a1: Literal[0], /) -> Tensor[N, M]: ...
+    def permute(self: Tensor[M, K], a0: Literal[0], a1: Literal[1], /) -> Tensor[M, K]: ...
     @overload
-    def permute(self: Tensor[M, N], a0: Literal[0], a1: Literal[1], /) -> Tensor[M, N]: ...
+    def permute(self: Tensor[M, K], a0: Literal[1], a1: Literal[0], /) -> Tensor[K, M]: ...
     @overload
     def permute(
         self: Tensor[M, K, N], a0: Literal[0], a1: Literal[1], a2: Literal[2], /
@@ -899,6 +1163,18 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[N, K, M]: ...
     @overload
     def permute(
+        self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[1], a2: Literal[2], a3: Literal[3], /
+    ) -> Tensor[M, K, N, P]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[1], a2: Literal[3], a3: Literal[2], /
+    ) -> Tensor[M, K, P, N]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[2], a2: Literal[1], a3: Literal[3], /
+    ) -> Tensor[M, N, K, P]: ...
+    @overload
+    def permute(
         self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[2], a2: Literal[3], a3: Literal[1], /
     ) -> Tensor[M, N, P, K]: ...
     @overload
@@ -907,22 +1183,87 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[M, P, K, N]: ...
     @overload
     def permute(
-        self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[1], a2: Literal[3], a3: Literal[2], /
-    ) -> Tensor[M, K, P, N]: ...
+        self: Tensor[M, K, N, P], a0: Literal[0], a1: Literal[3], a2: Literal[2], a3: Literal[1], /
+    ) -> Tensor[M, P, N, K]: ...
     @overload
     def permute(
         self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[0], a2: Literal[2], a3: Literal[3], /
     ) -> Tensor[K, M, N, P]: ...
     @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[0], a2: Literal[3], a3: Literal[2], /
+    ) -> Tensor[K, M, P, N]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[2], a2: Literal[0], a3: Literal[3], /
+    ) -> Tensor[K, N, M, P]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[2], a2: Literal[3], a3: Literal[0], /
+    ) -> Tensor[K, N, P, M]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[3], a2: Literal[0], a3: Literal[2], /
+    ) -> Tensor[K, P, M, N]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[1], a1: Literal[3], a2: Literal[2], a3: Literal[0], /
+    ) -> Tensor[K, P, N, M]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[0], a2: Literal[1], a3: Literal[3], /
+    ) -> Tensor[N, M, K, P]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[0], a2: Literal[3], a3: Literal[1], /
+    ) -> Tensor[N, M, P, K]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[1], a2: Literal[0], a3: Literal[3], /
+    ) -> Tensor[N, K, M, P]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[1], a2: Literal[3], a3: Literal[0], /
+    ) -> Tensor[N, K, P, M]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[3], a2: Literal[0], a3: Literal[1], /
+    ) -> Tensor[N, P, M, K]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[2], a1: Literal[3], a2: Literal[1], a3: Literal[0], /
+    ) -> Tensor[N, P, K, M]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[0], a2: Literal[1], a3: Literal[2], /
+    ) -> Tensor[P, M, K, N]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[0], a2: Literal[2], a3: Literal[1], /
+    ) -> Tensor[P, M, N, K]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[1], a2: Literal[0], a3: Literal[2], /
+    ) -> Tensor[P, K, M, N]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[1], a2: Literal[2], a3: Literal[0], /
+    ) -> Tensor[P, K, N, M]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[2], a2: Literal[0], a3: Literal[1], /
+    ) -> Tensor[P, N, M, K]: ...
+    @overload
+    def permute(
+        self: Tensor[M, K, N, P], a0: Literal[3], a1: Literal[2], a2: Literal[1], a3: Literal[0], /
+    ) -> Tensor[P, N, K, M]: ...
+    @overload
     def permute(self, *axes: int) -> Tensor[*AnyShape]: ...
     def permute(self, *axes: int) -> Tensor[*AnyShape]:
-        """Axes reordered: axis ``i`` of the result is axis ``axes[i]`` of ``self``.
+        """Axes reordered: axis ``i`` of the result is axis ``axes[i]`` of ``self``."""
+        return permuted(self, axes)
 
-        Typed exactly for every order of 2 and 3 axes and the NCHW/NHWC moves of 4.
-        """
-        if sorted(a % max(self._data.ndim, 1) for a in axes) != list(range(self._data.ndim)):
-            raise ShapeError(f"permute: {axes} is not an order of the axes of shape {self.shape}")
-        return apply(movement.transpose, self, axes=axes)
+    # </generated: movement>
 
     def reshape(self, *dims: *S) -> Tensor[*S]:
         """The same values in shape ``dims`` (one may be -1: inferred).
@@ -1012,8 +1353,14 @@ class Tensor(Generic[*Shape]):
         return apply(movement.squeeze, self, axis=axis)
 
     # ----------------------------------------------------------- indexing
+    # numpy's basic indexing, typed where an overload can say it: an int drops its dim, a
+    # full slice `:` keeps it, a bounded slice makes it Dyn (the mypy plugin computes
+    # literal bounds), None adds a Literal[1], `...` stands for the dims in between.
+    # Other forms are Tensor[*AnyShape] (the plugin computes them on a known rank).
     @overload
     def __getitem__(self: Tensor[N, *S], index: int) -> Tensor[*S]: ...
+    @overload
+    def __getitem__(self: Tensor[N, *S], index: FullSlice) -> Tensor[N, *S]: ...
     @overload
     def __getitem__(self: Tensor[N, *S], index: slice) -> Tensor[Dyn, *S]: ...
     @overload
@@ -1025,9 +1372,33 @@ class Tensor(Generic[*Shape]):
         self: Tensor[N, *S], index: npt.NDArray[np.integer[Any]] | list[int]
     ) -> Tensor[*AnyShape]: ...
     @overload
+    def __getitem__(self, index: None) -> Tensor[L1, *Shape]: ...
+    @overload
+    def __getitem__(self: Tensor[M, N, *S], index: tuple[int, int]) -> Tensor[*S]: ...
+    @overload
+    def __getitem__(self: Tensor[M, N, *S], index: tuple[int, FullSlice]) -> Tensor[N, *S]: ...
+    @overload
+    def __getitem__(self: Tensor[M, N, *S], index: tuple[FullSlice, int]) -> Tensor[M, *S]: ...
+    @overload
     def __getitem__(
-        self, index: tuple[IndexItem, ...] | EllipsisType | None
-    ) -> Tensor[*AnyShape]: ...
+        self: Tensor[M, N, *S], index: tuple[FullSlice, int, FullSlice]
+    ) -> Tensor[M, *S]: ...
+    @overload
+    def __getitem__(
+        self: Tensor[M, N, *S], index: tuple[FullSlice, slice]
+    ) -> Tensor[M, Dyn, *S]: ...
+    @overload
+    def __getitem__(self: Tensor[M, *S], index: tuple[FullSlice, None]) -> Tensor[M, L1, *S]: ...
+    @overload
+    def __getitem__(
+        self: Tensor[M, K, N, *S], index: tuple[FullSlice, FullSlice, int]
+    ) -> Tensor[M, K, *S]: ...
+    @overload
+    def __getitem__(self: Tensor[*S, N], index: tuple[EllipsisType, int]) -> Tensor[*S]: ...
+    @overload
+    def __getitem__(self, index: tuple[EllipsisType, None]) -> Tensor[*Shape, L1]: ...
+    @overload
+    def __getitem__(self, index: tuple[IndexItem, ...] | EllipsisType) -> Tensor[*AnyShape]: ...
     def __getitem__(self, index: object) -> Tensor[*AnyShape]:
         """numpy's indexing: ints, slices, ``...``, ``None``, integer tensors, tuples of them.
 
@@ -1329,6 +1700,38 @@ def binary(
         constant = _new_constant(y, x, prim.name)
         return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)
+
+
+def transposed(x: Tensor[*AnyShape], axes: tuple[int, ...]) -> Tensor[*AnyShape]:
+    """``x.transpose(*axes)``: no axes reverses them all (numpy), two swap them (PyTorch)."""
+    if not axes:
+        return apply(movement.transpose, x, axes=tuple(range(x._data.ndim))[::-1])
+    if len(axes) == 2:
+        return swapped(x, "transpose", *axes)
+    raise ShapeError(
+        f"transpose: give no axes (all reversed) or two (swapped), got {axes}; "
+        "permute(*axes) puts every axis in a new order"
+    )
+
+
+def swapped(x: Tensor[*AnyShape], name: str, axis1: int, axis2: int) -> Tensor[*AnyShape]:
+    """``x`` with axes ``axis1`` and ``axis2`` exchanged (``swapaxes``, ``transpose(a, b)``)."""
+    axes = list(range(x._data.ndim))
+    try:
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    except (IndexError, TypeError):
+        raise ShapeError(
+            f"{name}: axes ({axis1}, {axis2}) out of range for shape {x._data.shape}"
+        ) from None
+    return apply(movement.transpose, x, axes=tuple(axes))
+
+
+def permuted(x: Tensor[*AnyShape], axes: tuple[int, ...]) -> Tensor[*AnyShape]:
+    """``x.permute(*axes)``: axis ``i`` of the result is axis ``axes[i]`` of ``x``."""
+    rank = x._data.ndim
+    if sorted(a % max(rank, 1) for a in axes) != list(range(rank)):
+        raise ShapeError(f"permute: {axes} is not an order of the axes of shape {x.shape}")
+    return apply(movement.transpose, x, axes=axes)
 
 
 def variance(x: Tensor[*AnyShape], axis: Axis, keepdims: bool, ddof: int) -> Tensor[*AnyShape]:

@@ -106,6 +106,6 @@ lt = defprim("lt", np.less, facade=binary_operator("__lt__"))
 le = defprim("le", np.less_equal, facade=binary_operator("__le__"))
 gt = defprim("gt", np.greater, facade=binary_operator("__gt__"))
 ge = defprim("ge", np.greater_equal, facade=binary_operator("__ge__"))
-eq = defprim("eq", np.equal)
-ne = defprim("ne", np.not_equal)
+eq = defprim("eq", np.equal, facade=binary_operator("__eq__"))
+ne = defprim("ne", np.not_equal, facade=binary_operator("__ne__"))
 # fmt: on

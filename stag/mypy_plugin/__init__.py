@@ -38,6 +38,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     FunctionContext,
@@ -50,6 +51,8 @@ from mypy.plugin import (
 from mypy.types import FunctionLike, Type
 
 from . import _targets as target
+from ._broadcast import OPERATORS, function_sig, operator_sig
+from ._calls import solved
 from ._conv import (
     conv2d_call_hook,
     conv2d_hook,
@@ -59,6 +62,13 @@ from ._conv import (
     max_pool2d_init_hook,
 )
 from ._join import concat_hook, stack_hook
+from ._literals import (
+    arange_hook,
+    dims_hook,
+    eye_hook,
+    full_hook,
+    module_init_sig,
+)
 from ._movement import (
     flatten_hook,
     flatten_module_hook,
@@ -70,13 +80,7 @@ from ._movement import (
     tile_hook,
     unsqueeze_hook,
 )
-from ._notes import (
-    LAYER_INPUTS,
-    OPERATOR_NAMES,
-    matmul_function_sig,
-    matmul_method_sig,
-    operator_sig,
-)
+from ._notes import LAYER_INPUTS, matmul_function_sig, matmul_method_sig
 from ._shapes import SHAPE as SHAPE
 
 
@@ -92,6 +96,7 @@ class StagPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self.sources = sources_digest()
+        self.modules: dict[str, bool] = {}  # full name: a Module subclass
 
     def report_config_data(self, ctx: ReportConfigContext) -> str:
         # mypy's cache notices a change to a plugin's own file only (it hashes
@@ -109,6 +114,8 @@ class StagPlugin(Plugin):
             target.TENSOR_UNSQUEEZE: unsqueeze_hook,
             target.TENSOR_REPEAT: repeat_hook,
             target.TENSOR_TILE: tile_hook,
+            target.TENSOR_EXPAND: dims_hook,
+            target.TENSOR_ASSERT_SHAPE: dims_hook,
             target.FLATTEN_CALL: flatten_module_hook,
             target.CONV2D_CALL: conv2d_call_hook,
             target.MAX_POOL2D_CALL: max_pool2d_call_hook,
@@ -122,7 +129,22 @@ class StagPlugin(Plugin):
             target.MAX_POOL2D: max_pool2d_hook,
             target.CONV2D_MODULE: conv2d_init_hook,
             target.MAX_POOL2D_MODULE: max_pool2d_init_hook,
+            target.ZEROS: dims_hook,
+            target.ONES: dims_hook,
+            target.RAND: dims_hook,
+            target.RANDN: dims_hook,
+            target.FULL: full_hook,
+            target.ARANGE: arange_hook,
+            target.EYE: eye_hook,
         }.get(fullname)
+
+    def _is_module(self, fullname: str) -> bool:
+        """A subclass of `stag.nn.Module` (a constructor call's hook is the class's)."""
+        if fullname not in self.modules:
+            node = self.lookup_fully_qualified(fullname)
+            info = node.node if node is not None else None
+            self.modules[fullname] = isinstance(info, TypeInfo) and info.has_base(target.MODULE)
+        return self.modules[fullname]
 
     def get_method_signature_hook(
         self, fullname: str
@@ -130,18 +152,29 @@ class StagPlugin(Plugin):
         owner, _, method = fullname.rpartition(".")
         if fullname in LAYER_INPUTS:
             return LAYER_INPUTS[fullname]
+        if fullname in target.SOLVED_METHODS:
+            return solved(target.SOLVED_METHODS[fullname])
         if owner != target.TENSOR:
             return None
         if method == "__matmul__":
             return matmul_method_sig
-        if method in OPERATOR_NAMES:
-            return operator_sig(OPERATOR_NAMES[method])
+        if method in OPERATORS:
+            return operator_sig(OPERATORS[method])
         return None
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        return matmul_function_sig if fullname == target.MATMUL else None
+        if fullname in target.SOLVED_CALLS:
+            return solved(target.SOLVED_CALLS[fullname])
+        if self._is_module(fullname):
+            return module_init_sig
+        return {
+            target.MATMUL: matmul_function_sig,
+            target.MAXIMUM: function_sig("maximum", ("x", "y")),
+            target.MINIMUM: function_sig("minimum", ("x", "y")),
+            target.WHERE: function_sig("where", ("cond", "x", "y")),
+        }.get(fullname)
 
 
 def plugin(version: str) -> type[StagPlugin]:

@@ -18,7 +18,7 @@ from mypy.types import AnyType, Type, TypeOfAny
 
 from ._shapes import (
     Dim,
-    as_dim,
+    arg_dim,
     disagrees,
     fail,
     has_star,
@@ -85,7 +85,11 @@ class Count:
 def reshape_hook(ctx: MethodContext) -> Type:
     if has_star(ctx):
         return ctx.default_return_type
-    targets = [as_dim(t) for group in ctx.arg_types for t in group]  # *dims: one group each
+    targets = [  # *dims: one group each; `28 * 28` is a literal too
+        arg_dim(ctx, t, e)
+        for types, exprs in zip(ctx.arg_types, ctx.args, strict=True)
+        for t, e in zip(types, exprs, strict=True)
+    ]
     if line_has_error(ctx) or disagrees(ctx.default_return_type, [targets]):
         # A declared target that rejects the dims: mypy has said so; say what -1 is.
         hole = _infer_hole(ctx, targets, report=False)

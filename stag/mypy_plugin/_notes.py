@@ -1,12 +1,12 @@
-"""Readable errors: a note naming the dims when `@`, `stag.matmul`, `+ - * /` or a
-`Linear`, `LayerNorm` or `Conv2d` call rejects a shape.
+"""Readable errors: a note naming the dims when `@`, `stag.matmul` or a `Linear`,
+`LayerNorm` or `Conv2d` call rejects a shape (the operators': `_broadcast.py`).
 
 These hooks change no signature: mypy's own error stands, and the note says why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mypy.plugin import FunctionSigContext, MethodSigContext
@@ -14,9 +14,6 @@ from mypy.types import FunctionLike, Instance, Type, get_proper_type
 
 from ._shapes import Dim, as_dim, differ, shape_of, show, type_of
 from ._targets import CONV2D_CALL, LAYER_NORM_CALL, LINEAR_CALL
-
-# The reflected forms are left out: their `self` is the right operand.
-OPERATOR_NAMES = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div"}
 
 
 def matmul_problem(left: Sequence[Dim], right: Sequence[Dim]) -> str | None:
@@ -33,17 +30,6 @@ def matmul_problem(left: Sequence[Dim], right: Sequence[Dim]) -> str | None:
         lb, rb = left[:-2], right[:-2]
         if len(lb) == len(rb) and any(differ(a, b) for a, b in zip(lb, rb, strict=True)):
             return f"matmul: batch dimensions differ: {show(lb)} vs {show(rb)}"
-    return None
-
-
-def broadcast_problem(op: str, left: Sequence[Dim], right: Sequence[Dim]) -> str | None:
-    for offset in range(1, min(len(left), len(right)) + 1):
-        a, b = left[-offset], right[-offset]
-        if differ(a, b) and a.size != 1 and b.size != 1:
-            return (
-                f"{op}: shapes {show(left)} and {show(right)} cannot be broadcast: "
-                f"{a} (dim {-offset} of the left) vs {b} (dim {-offset} of the right)"
-            )
     return None
 
 
@@ -75,15 +61,6 @@ def matmul_function_sig(ctx: FunctionSigContext) -> FunctionLike:
         if shapes is not None:
             _explain(ctx, matmul_problem(*shapes))
     return ctx.default_signature
-
-
-def operator_sig(op: str) -> Callable[[MethodSigContext], FunctionLike]:
-    def hook(ctx: MethodSigContext) -> FunctionLike:
-        if (shapes := _operand_shapes(ctx, ctx.type)) is not None:
-            _explain(ctx, broadcast_problem(op, *shapes))
-        return ctx.default_signature
-
-    return hook
 
 
 @dataclass(frozen=True)

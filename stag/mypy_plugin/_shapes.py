@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Expression, MemberExpr, NameExpr
+from mypy.nodes import (
+    CallExpr,
+    ComparisonExpr,
+    Expression,
+    IndexExpr,
+    IntExpr,
+    MemberExpr,
+    NameExpr,
+    OpExpr,
+    UnaryExpr,
+)
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
-from mypy.types import AnyType, Instance, LiteralType, Type, UnpackType, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    LiteralType,
+    Type,
+    TypeVarType,
+    UnpackType,
+    get_proper_type,
+)
 
-from ._targets import TENSOR
+from ._targets import PROD, TENSOR
+
+AnyContext = MethodContext | FunctionContext | MethodSigContext | FunctionSigContext
 
 SHAPE = ErrorCode("shape", "A shape that stag's arithmetic rules out", "General")
 """The error code of the plugin's own errors (a reshape's element count, concat)."""
@@ -21,11 +41,16 @@ SHAPE = ErrorCode("shape", "A shape that stag's arithmetic rules out", "General"
 
 @dataclass(frozen=True)
 class Dim:
-    """One dim as the plugin sees it: a literal size, a named dim, or neither (unknown)."""
+    """One dim as the plugin sees it: a literal size, a named dim, or neither (unknown).
+
+    A named dim is a NewType or class (`Batch`), a type variable of generic code (`N`),
+    or a product `Prod[H, D]`, whose `factors` are its two dims.
+    """
 
     type: Type
     size: int | None = None  # a Literal[...] int
-    name: str | None = None  # a NewType / class dim: its full name
+    name: str | None = None  # its identity: a full name, with the arguments of a Prod
+    factors: tuple[Dim, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -34,6 +59,8 @@ class Dim:
     def __str__(self) -> str:
         if self.size is not None:
             return str(self.size)
+        if self.factors:
+            return "Prod[" + ", ".join(map(str, self.factors)) + "]"
         if self.name is not None:
             return self.name.rsplit(".", 1)[-1]
         proper = get_proper_type(self.type)
@@ -55,12 +82,22 @@ def as_dim(typ: Type) -> Dim:
     if size is not None:
         return Dim(typ, size=size)
     proper = get_proper_type(typ)
-    if isinstance(proper, Instance) and proper.type.fullname not in (
-        "builtins.int",
-        "builtins.object",
-    ):
-        return Dim(typ, name=proper.type.fullname)
-    return Dim(typ)
+    if isinstance(proper, TypeVarType):
+        return Dim(typ, name=proper.fullname)
+    if not isinstance(proper, Instance) or proper.type.fullname in UNKNOWN_DIMS:
+        return Dim(typ)
+    if proper.type.fullname == PROD and len(proper.args) == 2:
+        return Dim(typ, name=str(proper), factors=tuple(map(as_dim, proper.args)))
+    return Dim(typ, name=proper.type.fullname)
+
+
+UNKNOWN_DIMS = ("builtins.int", "builtins.object")
+
+
+def is_tensor(typ: Type) -> bool:
+    """A `Tensor[...]`, of known rank or not."""
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == TENSOR
 
 
 def shape_of(typ: Type) -> list[Dim] | None:
@@ -85,7 +122,7 @@ def differ(a: Dim, b: Dim) -> bool:
     return a.known and b.known and (a.size, a.name) != (b.size, b.name)
 
 
-def literal(ctx: MethodContext | FunctionContext, value: int) -> LiteralType:
+def literal(ctx: AnyContext, value: int) -> LiteralType:
     """`Literal[value]`."""
     return LiteralType(value=value, fallback=ctx.api.named_generic_type("builtins.int", []))
 
@@ -102,22 +139,61 @@ def normalize_axis(axis: int, rank: int) -> int | None:
     return axis + rank if -rank <= axis < 0 else axis if 0 <= axis < rank else None
 
 
-def type_of(
-    ctx: MethodSigContext | FunctionSigContext | FunctionContext, expr: Expression
-) -> Type | None:
+def type_of(ctx: AnyContext, expr: Expression, infer: bool = False) -> Type | None:
     """The type mypy inferred for `expr`; a name is looked up if it has not been yet.
 
-    Never re-infers a larger expression: that would cost a second pass over it (and its
-    errors) for every operator in a chain.
+    A larger expression is inferred only when asked (`infer`), with its errors held
+    back (mypy reports them when it checks the argument itself), and once: mypy keeps
+    the type it found.  Never the left operand of a chain, whose type the hook has.
     """
     if isinstance(ctx.api, TypeChecker) and (found := ctx.api.lookup_type_or_none(expr)):
         return found
     if isinstance(expr, (NameExpr, MemberExpr)):
         return ctx.api.get_expression_type(expr)
+    if infer and isinstance(ctx.api, TypeChecker) and isinstance(expr, _INFERRED):
+        with ctx.api.msg.filter_errors():
+            return ctx.api.expr_checker.accept(expr)
     return None
 
 
+_INFERRED = (CallExpr, IndexExpr, OpExpr, UnaryExpr, ComparisonExpr)
+
+
 # --- arguments -------------------------------------------------------------------------
+
+_FOLD: dict[str, Callable[[int, int], int | None]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "//": lambda a, b: a // b if b else None,
+    "%": lambda a, b: a % b if b else None,
+}
+
+
+def constant_int(ctx: AnyContext, expr: Expression) -> int | None:
+    """The int a constant expression of literals stands for: `784`, `64 * 12 * 12`,
+    `2 * HIDDEN` with `HIDDEN: Final = 32`; None for anything else (a variable `int`)."""
+    if isinstance(expr, IntExpr):
+        return expr.value
+    if isinstance(expr, UnaryExpr) and expr.op == "-":
+        inner = constant_int(ctx, expr.expr)
+        return None if inner is None else -inner
+    if isinstance(expr, OpExpr) and expr.op in _FOLD:
+        left, right = constant_int(ctx, expr.left), constant_int(ctx, expr.right)
+        return None if left is None or right is None else _FOLD[expr.op](left, right)
+    if isinstance(expr, (NameExpr, MemberExpr)):
+        typ = type_of(ctx, expr)
+        return None if typ is None else int_value(typ)
+    return None
+
+
+def arg_dim(ctx: MethodContext | FunctionContext, typ: Type, expr: Expression | None) -> Dim:
+    """An argument as a dim: its type's, or a literal where it is a constant expression."""
+    dim = as_dim(typ)
+    if dim.known or expr is None:
+        return dim
+    value = constant_int(ctx, expr)
+    return dim if value is None else Dim(literal(ctx, value), size=value)
 
 
 def has_star(ctx: MethodContext | FunctionContext) -> bool:

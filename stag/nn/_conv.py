@@ -14,7 +14,7 @@ they stay ``Dyn``, and so do the output's spatial sizes: annotate the result,
 from __future__ import annotations
 
 import math
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -100,6 +100,21 @@ class Conv2d(Module, Generic[Ci, Co, K, S, P]):
             bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
+    # Channels whose type is plain `int` (pyright's `Conv2d(1, 8, 3)`) are unknown: see Linear.
+    @overload
+    def __call__(
+        self: Conv2d[int, int, K, S, P], x: Tensor[N, Dyn, H, W]
+    ) -> Tensor[N, Dyn, Dyn, Dyn]: ...
+    @overload
+    def __call__(
+        self: Conv2d[int, Co, K, S, P], x: Tensor[N, Dyn, H, W]
+    ) -> Tensor[N, Co, Dyn, Dyn]: ...
+    @overload
+    def __call__(
+        self: Conv2d[Ci, int, K, S, P], x: Tensor[N, Ci, H, W]
+    ) -> Tensor[N, Dyn, Dyn, Dyn]: ...
+    @overload
+    def __call__(self, x: Tensor[N, Ci, H, W]) -> Tensor[N, Co, Dyn, Dyn]: ...
     def __call__(self, x: Tensor[N, Ci, H, W]) -> Tensor[N, Co, Dyn, Dyn]:
         """**Arguments:** ``x`` of shape ``(N, Ci, H, W)``.  **Returns:** ``(N, Co, H', W')``."""
         return conv2d(x, self.weight, self.bias, self.stride, self.padding)

@@ -9,13 +9,13 @@ an untyped (``Linear[int, int]``) but valid layer.
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from stag._creation import Generator, float_dtype
-from stag._dims import B, Dyn, N, S
+from stag._dims import AnyShape, B, Dyn, N, S
 from stag._errors import ShapeError
 from stag._indexing import check_ids
 from stag._tensor import Tensor
@@ -85,6 +85,18 @@ class Linear(Module, Generic[I, O]):
             bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
+    # A size whose type is plain `int` is unknown, and the call treats it as `Dyn`: that is
+    # what pyright (and mypy without stag's plugin) make of `Linear(16, 1)`, and it must
+    # accept a `Tensor[N, Literal[16]]` (pyright holds `Tensor[N, L16]` and `Tensor[*B,
+    # int]` apart).  The mypy plugin gives `Linear[L16, L1]`, checked by the last form.
+    @overload
+    def __call__(self: Linear[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self: Linear[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
+    @overload
+    def __call__(self: Linear[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
     def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
         """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
         y = x @ self.weight
@@ -216,7 +228,11 @@ class LayerNorm(Module, Generic[N]):
             self.weight = init.ones_(parameter((self.normalized_shape,), dtype))
             self.bias = parameter((self.normalized_shape,), dtype)
 
-    def __call__(self, x: Tensor[*B, N]) -> Tensor[*B, N]:
+    @overload
+    def __call__(self: LayerNorm[int], x: Tensor[*B, C]) -> Tensor[*B, C]: ...  # see Linear
+    @overload
+    def __call__(self, x: Tensor[*B, N]) -> Tensor[*B, N]: ...
+    def __call__(self, x: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
         if x.ndim == 0 or x.shape[-1] != self.normalized_shape:
             raise ShapeError(
                 f"LayerNorm: expected a last dim of size {self.normalized_shape}, "
@@ -262,6 +278,10 @@ class Embedding(Module, Generic[V, D]):
         self.weight = parameter((self.num_embeddings, self.embedding_dim), dtype)
         init.normal_(self.weight, generator=generator)
 
+    @overload
+    def __call__(self: Embedding[V, int], ids: Tensor[*B]) -> Tensor[*B, Dyn]: ...  # see Linear
+    @overload
+    def __call__(self, ids: Tensor[*B]) -> Tensor[*B, D]: ...
     def __call__(self, ids: Tensor[*B]) -> Tensor[*B, D]:
         check_ids("Embedding", ids._data, self.num_embeddings)  # -1 is not the last row here
         return self.weight[ids]

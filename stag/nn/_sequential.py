@@ -166,6 +166,14 @@ class Sequential(Module, Generic[I, O]):
                 raise TypeError(f"Sequential: layer {i} ({type(layer).__name__}) is not callable")
         self.layers = list(layers)
 
+    @overload
+    def __call__(self: Sequential[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
+    @overload  # an `int` size is unknown: see Linear.__call__
+    def __call__(self: Sequential[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
+    @overload
+    def __call__(self: Sequential[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
     def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
         """Apply each layer in turn.
 

@@ -30,5 +30,5 @@ hidden + per_batch  # E: operator
 hidden @ per_model_w.swapaxes(-1, -2)  # E: operator
 batch_first_out: Tensor[L7, Batch, Hid] = batch_first @ w  # E: assignment
 dropped_prefix: Tensor[Batch, Hid] = hidden.sum(-1)  # E: assignment
-F.cross_entropy(logits, labels_t)  # E: misc
+F.cross_entropy(logits, labels_t)  # E: arg-type
 hidden.sum(-1) - hidden  # E: operator

@@ -41,6 +41,6 @@ hidden @ w1  # E: operator
 x_t @ w1  # E: operator
 forward(x_t)  # E: arg-type
 forward(hidden)  # E: arg-type
-F.cross_entropy(logits, logits)  # E: misc
-F.cross_entropy(logits.T, y)  # E: misc
+F.cross_entropy(logits, logits)  # E: arg-type
+F.cross_entropy(logits.T, y)  # E: arg-type
 wrong_width: Tensor[Batch, Hid] = forward(x)  # E: assignment

@@ -29,9 +29,9 @@ x - other_rows  # E: operator
 x / per_row  # E: operator
 x * short_column  # E: operator
 table + bias3  # E: operator
-stag.maximum(x, bias4)  # E: misc
+stag.maximum(x, bias4)  # E: arg-type
 stag.minimum(x, x_t)  # E: arg-type
-stag.where(x > 0, x_t, 0.0)  # E: misc
+stag.where(x > 0, x_t, 0.0)  # E: arg-type
 below = x < bias4  # E: operator
 at_least = x >= x_t  # E: operator
 x**bias4  # E: operator

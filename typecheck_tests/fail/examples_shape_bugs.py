@@ -29,7 +29,7 @@ gen = stag.Generator(0)
 line: nn.Linear[L1, L1] = nn.Linear(ONE, ONE)
 x: Tensor[Batch, L1] = stag.randn(n, 1)
 y: Tensor[Batch, L1] = stag.randn(n, 1)
-F.mse_loss(line(x), y.squeeze(-1))  # E: misc
+F.mse_loss(line(x), y.squeeze(-1))  # E: arg-type
 
 # sin_fit: the layers in the wrong order, 30 hidden units fed to a layer that takes one.
 nn.Sequential(nn.Linear(ONE, HIDDEN), nn.Linear(ONE, HIDDEN), nn.ReLU())  # E[mypy]: misc

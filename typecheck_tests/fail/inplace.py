@@ -15,7 +15,7 @@ bias: Tensor[L3] = stag.ones(3)
 wrong: Tensor[L4] = stag.ones(4)
 grid: Tensor[L4, Batch, L3] = stag.zeros(4, n, 3)
 
-bias += x  # E: operator
+bias += x  # E: assignment
 x += wrong  # E: operator
-x *= grid  # E: operator
+x *= grid  # E: assignment
 x.add_(bias)  # E: arg-type

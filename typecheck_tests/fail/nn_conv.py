@@ -30,7 +30,7 @@ Conv2d(Rgb(3), 8, 3)(gray)  # E: arg-type
 # reports a dim shared by two arguments that disagree as a failed inference).
 w: Tensor[L8, L3, L3, L3] = stag.randn(8, 3, 3, 3)
 b: Tensor[L3] = stag.zeros(3)
-conv2d(gray, w)  # E: misc
+conv2d(gray, w)  # E: arg-type
 conv2d(rgb, w, b)  # E: misc
 conv2d(rgb)  # E: call-overload
 max_pool2d(unbatched, 2)  # E: arg-type

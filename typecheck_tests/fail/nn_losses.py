@@ -22,16 +22,16 @@ seq_labels: Tensor[Batch, Seq] = stag.zeros(n, Seq(3), dtype=np.int64)
 scores: Tensor[Batch, L1] = stag.randn(n, 1)
 targets: Tensor[Batch] = stag.rand(n)
 
-F.nll_loss(logits, seq_labels)  # E: misc
-F.nll_loss(labels, logits)  # E: misc
+F.nll_loss(logits, seq_labels)  # E: arg-type
+F.nll_loss(labels, logits)  # E: arg-type
 # (Batch, 1) against (Batch,) would broadcast to (Batch, Batch): rejected.
-F.binary_cross_entropy_with_logits(scores, targets)  # E: misc
-nn.BCEWithLogitsLoss()(scores, targets)  # E: misc
-nn.MSELoss()(scores, targets)  # E: misc
-nn.CrossEntropyLoss()(logits, seq_labels)  # E: misc
-nn.NLLLoss()(logits, logits)  # E: misc
+F.binary_cross_entropy_with_logits(scores, targets)  # E: arg-type
+nn.BCEWithLogitsLoss()(scores, targets)  # E: arg-type
+nn.MSELoss()(scores, targets)  # E: arg-type
+nn.CrossEntropyLoss()(logits, seq_labels)  # E: arg-type
+nn.NLLLoss()(logits, logits)  # E: arg-type
 per_sample: Tensor[Batch] = nn.CrossEntropyLoss()(logits, labels)  # E: assignment
-F.layer_norm(logits, stag.ones(Seq(3)))  # E: misc
+F.layer_norm(logits, stag.ones(Seq(3)))  # E: arg-type
 
 
 class Head(nn.Module):

@@ -23,16 +23,16 @@ pred: Tensor[Batch, L1] = stag.randn(n, 1)
 target: Tensor[Batch] = stag.randn(n)
 
 # (Batch, 1) against (Batch,) would broadcast to (Batch, Batch): rejected.
-F.mse_loss(pred, target)  # E: misc
-F.mse_loss(pred, pred.T)  # E: misc
+F.mse_loss(pred, target)  # E: arg-type
+F.mse_loss(pred, pred.T)  # E: arg-type
 
-F.cross_entropy(logits, seq_labels)  # E: misc
-F.cross_entropy(seq_logits, labels)  # E: misc
-F.cross_entropy(logits, other_labels)  # E: misc
-F.cross_entropy(labels, logits)  # E: misc
-F.cross_entropy(logits, logits.argmax(0))  # E: misc
+F.cross_entropy(logits, seq_labels)  # E: arg-type
+F.cross_entropy(seq_logits, labels)  # E: arg-type
+F.cross_entropy(logits, other_labels)  # E: arg-type
+F.cross_entropy(labels, logits)  # E: arg-type
+F.cross_entropy(logits, logits.argmax(0))  # E: arg-type
 # Labels are class indices, not a distribution over classes.
-F.cross_entropy(logits, F.softmax(logits))  # E: misc
+F.cross_entropy(logits, F.softmax(logits))  # E: arg-type
 # The loss is the batch mean, not one value per sample.
 per_sample: Tensor[Batch] = F.cross_entropy(logits, labels)  # E: assignment
 

@@ -43,4 +43,5 @@ assert_type(declared, Tensor[Batch, L784])
 # assert_shape states the shape (checked at run time) with the dims given.
 checked: Tensor[Batch, L784] = stag.tensor(array).assert_shape(n, 784)
 assert_type(checked, Tensor[Batch, L784])
-assert_type(rows.assert_shape(8, 3), Tensor[int, int])
+eight_rows: Tensor[Literal[8], L3] = rows.assert_shape(8, 3)
+assert_type(eight_rows, Tensor[Literal[8], L3])

@@ -119,7 +119,7 @@ assert_type(lenet, Tensor[Batch, Literal[1568]])
 # A chain: the LeNet-style feature extractor, every size inferred.
 features = max_pool2d(conv2d(x, w).relu(), 2).flatten(1)
 assert_type(features, Tensor[Batch, Literal[1568]])
-assert_type(features @ stag.randn(1568, 10), Tensor[Batch, int])
+assert_type(features @ stag.randn(1568, 10), Tensor[Batch, Literal[10]])
 
 # Slicing a literal leading dim: the slice's length, as Python counts it.
 seq: Tensor[L12, L3] = stag.randn(12, 3)
