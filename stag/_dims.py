@@ -13,11 +13,15 @@
 
 ``Tensor.assert_shape(*dims)`` turns a ``Dyn`` shape into a stated one,
 checking it at run time.
+
+A fourth, built from the others: ``Prod[H, D]``, the dim whose size is ``H`` times
+``D`` (``C = H * D`` of multi-head attention), made with ``Prod(h, d)``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias, TypeVar
+import operator
+from typing import Any, Generic, Literal, SupportsIndex, TypeAlias, TypeVar
 
 from typing_extensions import TypeVarTuple
 
@@ -40,3 +44,30 @@ M = TypeVar("M")
 K = TypeVar("K")
 N = TypeVar("N")
 P = TypeVar("P")
+
+
+F1 = TypeVar("F1")
+F2 = TypeVar("F2")
+
+
+class Prod(int, Generic[F1, F2]):
+    """The dim whose size is the product of two dims: ``Prod[Heads, HeadDim]``.
+
+    ``Prod(h, d)`` is the int ``h * d``, typed ``Prod[Heads, HeadDim]`` for ``h: Heads``
+    and ``d: HeadDim``: pass it where a dim goes (``nn.Linear(c, Prod(3, c))``,
+    ``stag.zeros(n, Prod(h, d))``).  With the mypy plugin, a reshape between
+    ``(B, T, Prod[H, D])`` and ``(B, T, H, D)`` checks that the sizes agree, and
+    ``Prod`` of two literal sizes is their product (``Prod[L3, L4]`` is ``Literal[12]``);
+    other checkers see a named dim of its own, whose relation to ``H`` and ``D`` is
+    left to the run-time check (``@stag.shapecheck`` verifies ``Prod[H, D]`` against
+    the sizes bound to ``H`` and ``D``).
+    """
+
+    def __new__(cls, first: F1, second: F2) -> Prod[F1, F2]:
+        return super().__new__(cls, _size(first) * _size(second))
+
+
+def _size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):
+        raise TypeError(f"Prod: a size must be an int, got {value!r}")
+    return operator.index(value)

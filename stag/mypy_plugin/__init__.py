@@ -61,6 +61,7 @@ from ._conv import (
     max_pool2d_hook,
     max_pool2d_init_hook,
 )
+from ._indexing import getitem_sig
 from ._join import concat_hook, stack_hook
 from ._literals import (
     arange_hook,
@@ -72,7 +73,6 @@ from ._literals import (
 from ._movement import (
     flatten_hook,
     flatten_module_hook,
-    getitem_hook,
     permute_hook,
     repeat_hook,
     reshape_hook,
@@ -108,7 +108,6 @@ class StagPlugin(Plugin):
         return {
             target.TENSOR_FLATTEN: flatten_hook,
             target.TENSOR_RESHAPE: reshape_hook,
-            target.TENSOR_GETITEM: getitem_hook,
             target.TENSOR_PERMUTE: permute_hook,
             target.TENSOR_SQUEEZE: squeeze_hook,
             target.TENSOR_UNSQUEEZE: unsqueeze_hook,
@@ -158,6 +157,8 @@ class StagPlugin(Plugin):
             return None
         if method == "__matmul__":
             return matmul_method_sig
+        if method == "__getitem__":
+            return getitem_sig
         if method in OPERATORS:
             return operator_sig(OPERATORS[method])
         return None

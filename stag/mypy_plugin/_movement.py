@@ -1,7 +1,7 @@
 """Movement: the sizes of a tensor whose dims are moved, merged, split or repeated.
 
 `flatten` (the method and `nn.Flatten`), `reshape`, `permute`, `squeeze`, `unsqueeze`,
-`repeat`, `tile`, and `t[a:b:c]`.
+`repeat` and `tile` (indexing: `_indexing.py`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from mypy.nodes import Expression, IntExpr, SliceExpr, UnaryExpr
 from mypy.plugin import MethodContext
 from mypy.types import AnyType, Type, TypeOfAny
 
@@ -225,31 +223,3 @@ def tile_hook(ctx: MethodContext) -> Type:
     counts: list[int | None] = [*[1] * (rank - len(reps)), *reps]
     result = [_times(ctx, d, r) for d, r in zip(padded, counts, strict=True)]
     return tensor_like(ctx.default_return_type, result)
-
-
-# --- slicing ---------------------------------------------------------------------------
-
-
-def _int_literal(expr: Expression | None) -> int | None | Literal[False]:
-    """The int written in `expr`, None where nothing is written, False for anything else."""
-    if expr is None:
-        return None
-    if isinstance(expr, IntExpr):
-        return expr.value
-    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
-        return -expr.expr.value
-    return False
-
-
-def getitem_hook(ctx: MethodContext) -> Type:
-    """`t[a:b:c]` on a literal leading dim: the slice's length, as Python counts it."""
-    dims = shape_of(ctx.type)
-    index = ctx.args[0][0] if ctx.args and ctx.args[0] else None
-    if not dims or dims[0].size is None or not isinstance(index, SliceExpr):
-        return ctx.default_return_type
-    bounds = [_int_literal(e) for e in (index.begin_index, index.end_index, index.stride)]
-    if any(b is False for b in bounds) or bounds[2] == 0:
-        return ctx.default_return_type
-    start, stop, step = (b if isinstance(b, int) else None for b in bounds)
-    size = len(range(dims[0].size)[start:stop:step])
-    return tensor_like(ctx.default_return_type, [literal(ctx, size), *(d.type for d in dims[1:])])

@@ -16,6 +16,8 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OpExpr,
+    SliceExpr,
+    TupleExpr,
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
@@ -156,7 +158,7 @@ def type_of(ctx: AnyContext, expr: Expression, infer: bool = False) -> Type | No
     return None
 
 
-_INFERRED = (CallExpr, IndexExpr, OpExpr, UnaryExpr, ComparisonExpr)
+_INFERRED = (CallExpr, IndexExpr, OpExpr, UnaryExpr, ComparisonExpr, TupleExpr, SliceExpr)
 
 
 # --- arguments -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ ids: Tensor[Batch] = stag.zeros(n, dtype=np.int64)
 id_grid: Tensor[Batch, Seq] = stag.zeros(n, Seq(5), dtype=np.int64)
 proj: Tensor[L3, L4] = stag.randn(3, 4)
 
-scalar[0]  # E: call-overload
+scalar[0]  # E: index
 x["rows"]  # E: call-overload
 x[0.5]  # E: call-overload
 # x[0] is the first row, not the first column.
@@ -31,4 +31,4 @@ first_column: Tensor[Batch] = x[0]  # E: assignment
 kept_vocab: Tensor[Vocab, L16] = table[ids]  # E: index
 lost_seq: Tensor[Batch, L16] = table[id_grid]  # E: index
 table[ids] @ proj  # E: operator
-x[0][0][0]  # E: call-overload
+x[0][0][0]  # E: index

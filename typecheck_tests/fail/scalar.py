@@ -15,7 +15,7 @@ x: Tensor[Batch, L3] = stag.randn(Batch(2), 3)
 
 vector: Tensor[L1] = (a + b) * 2  # E: assignment
 number: float = a * b  # E: assignment
-(a + b)[0]  # E: call-overload
+(a + b)[0]  # E: index
 _ = a.T  # E: misc
 a @ b  # E: misc, operator
 for item in a:  # E: misc

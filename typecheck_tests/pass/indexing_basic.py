@@ -8,7 +8,7 @@ wrong type.
 from typing import Literal, NewType, assert_type
 
 import stag
-from stag import L1, AnyShape, Dyn, Tensor
+from stag import L1, Dyn, Tensor
 
 Batch = NewType("Batch", int)
 Seq = NewType("Seq", int)
@@ -32,4 +32,3 @@ assert_type(x[:, None], Tensor[Batch, L1, L3])
 assert_type(x[None], Tensor[L1, Batch, L3])
 assert_type(x[..., None], Tensor[Batch, L3, L1])
 assert_type(x[:, None] * x[None], Tensor[Batch, Batch, L3])  # pairwise, written out
-assert_type(states[0, ..., 1], Tensor[*AnyShape])
