@@ -24,6 +24,9 @@ from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
+if TYPE_CHECKING:
+    from typing_extensions import CapsuleType  # for DLPack (types.CapsuleType from 3.13)
+
 Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
 DEFAULT_FLOAT = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
@@ -144,6 +147,28 @@ class Tensor(Generic[*Shape]):
             return np.array(self._data, dtype=dtype)
         view = self.numpy()
         return view if dtype is None else view.astype(dtype)
+
+    # DLPack, for zero-copy exchange (stag.from_dlpack goes the other way; see stag/_dlpack.py)
+    def __dlpack__(
+        self,
+        *,
+        stream: None = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> CapsuleType:
+        """The values as a DLPack capsule, shared and read-only (``torch.from_dlpack(t)``).
+
+        A consumer of DLPack before 1.0 (no ``max_version``), which cannot mark them
+        read-only, gets numpy's ``BufferError``: give it ``t.numpy().copy()``.
+        """
+        return self.numpy().__dlpack__(
+            stream=stream, max_version=max_version, dl_device=dl_device, copy=copy
+        )
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(1, 0)``: DLPack's CPU (stag's values live in host memory)."""
+        return self._data.__dlpack_device__()
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
