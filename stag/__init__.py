@@ -56,6 +56,8 @@ from stag._free_functions import tanh as tanh
 from stag._free_functions import where as where
 
 # </generated: functions>
+from stag._ipython import load_ipython_extension as load_ipython_extension
+from stag._ipython import unload_ipython_extension as unload_ipython_extension
 from stag._shapecheck import checking_enabled as checking_enabled
 from stag._shapecheck import disable_checking as disable_checking
 from stag._shapecheck import install_import_hook as install_import_hook
