@@ -196,7 +196,8 @@ def _load(
     strict: bool,
     keys: IncompatibleKeys | None = None,
 ) -> IncompatibleKeys:
-    keys = keys or _match(table, state, strict)
+    if keys is None:
+        keys = _match(table, state, strict)
     names = {id(t): name for name, t in module.state_dict().items()}
     arrays: dict[str, Array] = {}
     for slot, tensor in _held(table):
