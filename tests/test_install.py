@@ -8,8 +8,8 @@ plugin on through its own ``mypy.ini``) and basedpyright on a file with one plan
 shape error: each checker must report exactly that error.  An install a checker cannot
 see shows up as ``import-not-found`` / ``reportMissingImports`` instead.
 
-pip reuses its cache, so a mode takes about a minute on two shared cores.  Marked
-``install``: ``pytest -m "not install"`` leaves these out.
+pip reuses its cache, and the modes run side by side: about two minutes on two shared
+cores.  Marked ``install``: ``pytest -m "not install"`` leaves these out.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,7 @@ PLANTED_LINE = 11
 MYPY_INI = "[mypy]\nstrict = True\nplugins = stag.mypy_plugin\n"
 PYRIGHT_CONFIG = {"typeCheckingMode": "standard"}
 MODES = {"editable": ["-e", str(ROOT)], "wheel": [str(ROOT)]}
+Found = tuple[list[tuple[int, str]], str]  # (line, error code) pairs, and the output
 
 
 def checker_pins() -> list[str]:
@@ -71,9 +73,9 @@ def run(args: list[str], cwd: Path, venv: Path) -> subprocess.CompletedProcess[s
     return subprocess.run(args, check=False, cwd=cwd, env=env, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module")
-def user_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("user_project")
+def user_project(project: Path) -> Path:
+    """A user's project: the file with the planted error, and each checker's settings."""
+    project.mkdir()
     (project / "user.py").write_text(USER_FILE)
     (project / "mypy.ini").write_text(MYPY_INI)
     (project / "pyrightconfig.json").write_text(json.dumps(PYRIGHT_CONFIG))
@@ -87,13 +89,13 @@ def make_venv(venv: Path, install: list[str]) -> None:
     assert pip.returncode == 0, pip.stdout + pip.stderr
 
 
-def mypy_errors(venv: Path, project: Path) -> tuple[list[tuple[int, str]], str]:
+def mypy_errors(venv: Path, project: Path) -> Found:
     result = run(["mypy", "user.py"], project, venv)
     found = re.findall(r"^user\.py:(\d+): error: .*\[([\w-]+)\]$", result.stdout, re.MULTILINE)
     return [(int(line), code) for line, code in found], result.stdout
 
 
-def pyright_errors(venv: Path, project: Path) -> tuple[list[tuple[int, str]], str]:
+def pyright_errors(venv: Path, project: Path) -> Found:
     result = run(["basedpyright", "--outputjson", "user.py"], project, venv)
     report = json.loads(result.stdout)
     found = [
@@ -104,14 +106,26 @@ def pyright_errors(venv: Path, project: Path) -> tuple[list[tuple[int, str]], st
     return found, result.stdout
 
 
+def check_mode(mode: str, where: Path) -> tuple[Found, Found]:
+    """Install stag in ``mode`` in a fresh venv; what mypy and pyright report on the file."""
+    project, venv = user_project(where / "project"), where / "venv"
+    make_venv(venv, MODES[mode])
+    return mypy_errors(venv, project), pyright_errors(venv, project)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Found, Found]]:
+    """Every mode's reports, the modes side by side (mostly pip and the checkers waiting)."""
+    with ThreadPoolExecutor(len(MODES)) as pool:
+        futures = {m: pool.submit(check_mode, m, tmp_path_factory.mktemp(m)) for m in MODES}
+        return {mode: future.result() for mode, future in futures.items()}
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_both_checkers_see_the_installed_types(
-    mode: str, user_project: Path, tmp_path: Path
+    mode: str, reports: dict[str, tuple[Found, Found]]
 ) -> None:
-    venv = tmp_path / "venv"
-    make_venv(venv, MODES[mode])
-    errors, output = mypy_errors(venv, user_project)
+    (errors, output), (pyright, pyright_output) = reports[mode]
     assert errors == [(PLANTED_LINE, "operator")], output
     assert "matmul: inner dimensions differ: 784" in output, "the plugin did not run:\n" + output
-    errors, output = pyright_errors(venv, user_project)
-    assert errors == [(PLANTED_LINE, "reportOperatorIssue")], output
+    assert pyright == [(PLANTED_LINE, "reportOperatorIssue")], pyright_output
