@@ -157,6 +157,13 @@ def _take(data):
     return (lambda t: t[index]), [data.draw(floats(shape))]
 
 
+def _layer_norm(data):
+    shape = data.draw(shapes(min_dims=1))
+    n = shape[-1]
+    arrays = [data.draw(distinct(shape)), data.draw(floats((n,))), data.draw(floats((n,)))]
+    return (lambda x, w, b: F.layer_norm(x, w, b)), arrays
+
+
 def _picked_loss(loss):
     def case(data):
         batch = data.draw(shapes(min_dims=1, max_dims=2))
@@ -202,6 +209,7 @@ GRADCHECK_CASES = {
     "take": _take,
     "take_along_axis": _picked_loss(F.nll_loss),
     "cross_entropy": _picked_loss(F.cross_entropy),
+    "layer_norm": _layer_norm,
     "conv2d": conv2d_case,
     "max_pool2d": max_pool2d_case,
 }
