@@ -37,6 +37,7 @@ from stag._errors import ShapeError as ShapeError
 from stag._free_functions import abs as abs
 from stag._free_functions import concat as concat
 from stag._free_functions import cos as cos
+from stag._free_functions import erf as erf
 from stag._free_functions import exp as exp
 from stag._free_functions import expm1 as expm1
 from stag._free_functions import log as log

@@ -107,6 +107,11 @@ def cos(x: Tensor[*S]) -> Tensor[*S]:
     return apply(elementwise.cos, x)
 
 
+def erf(x: Tensor[*S]) -> Tensor[*S]:
+    """The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."""
+    return apply(elementwise.erf, x)
+
+
 def sigmoid(x: Tensor[*S]) -> Tensor[*S]:
     """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
     return apply(elementwise.sigmoid, x)

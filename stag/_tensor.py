@@ -622,6 +622,10 @@ class Tensor(Generic[*Shape]):
         """Cosine elementwise (radians)."""
         return apply(elementwise.cos, self)
 
+    def erf(self) -> Tensor[*Shape]:
+        """The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."""
+        return apply(elementwise.erf, self)
+
     def sigmoid(self) -> Tensor[*Shape]:
         """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
         return apply(elementwise.sigmoid, self)

@@ -182,6 +182,8 @@ GRADCHECK_CASES = {
     "clip": _clip,
     # through longdouble and back: exact in float64, so the check sees the cast's plumbing
     "astype": _unary(lambda t: t.astype(np.longdouble).astype(np.float64)),
+    "gelu": _unary(F.gelu),
+    "gelu_tanh": _unary(lambda t: F.gelu(t, approximate="tanh")),
     "sum": _reduction("sum"),
     "mean": _reduction("mean"),
     "max": _reduction("max", distinct),

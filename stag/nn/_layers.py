@@ -9,7 +9,7 @@ an untyped (``Linear[int, int]``) but valid layer.
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -132,16 +132,23 @@ class Sigmoid(_ShapeKeeping):
 
 
 class GELU(_ShapeKeeping):
-    """GELU in its tanh approximation (PyTorch's ``GELU(approximate="tanh")``).
+    """GELU, exact (erf) by default as PyTorch's; ``GELU(approximate="tanh")`` for the tanh form.
 
-    **Arguments:** ``x`` of any shape.  **Returns:** a tensor of ``x``'s shape.
+    **Arguments:** ``approximate``, ``"none"`` or ``"tanh"``.  Called on ``x`` of any
+    shape.  **Returns:** a tensor of ``x``'s shape.
     """
 
+    def __init__(self, approximate: Literal["none", "tanh"] = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate: Literal["none", "tanh"] = approximate
+
     def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.gelu(x)
+        return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
-        return "approximate='tanh'"
+        return f"approximate={self.approximate!r}"
 
 
 class Softmax(_ShapeKeeping):
