@@ -177,7 +177,8 @@ def tensor_reductions() -> Iterator[str]:
             call = "self, axis=axis, keepdims=keepdims"
             if facade.extra:
                 impl = with_extra([impl], facade.extra)[0]
-                call = "self, axis, keepdims, ddof" if facade.impl else call
+                names = [part.split(":")[0].strip() for part in facade.extra.split(",")]
+                call = ", ".join(["self, axis, keepdims", *names]) if facade.impl else call
         elif facade.rule == "index":
             rule, impl, call = INDEX_RULE, INDEX_IMPL, "self, axis=axis, keepdims=False"
         else:
@@ -209,9 +210,17 @@ def free_functions() -> Iterator[str]:
 
 def function_names() -> list[str]:
     """Every public function of ``_free_functions``: generated or written there by hand."""
+    import stag._free_functions as module
+
     generated = [name for name, facade, _ in facades() if facade.function]
-    by_hand = ["concat", "matmul", "stack", "where"]
-    return sorted(generated + by_hand, key=_natural)
+    by_hand = [
+        name
+        for name, value in vars(module).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == module.__name__
+        and not name.startswith("_")
+    ]
+    return sorted(set(generated) | set(by_hand), key=_natural)
 
 
 def _natural(name: str) -> list[str | int]:

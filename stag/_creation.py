@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from stag._dims import AnyShape, Dyn, N, S
 from stag._errors import ShapeError
-from stag._tensor import Tensor, array_of
+from stag._operands import array_of
+from stag._tensor import Tensor
 
 DType = npt.DTypeLike
 _DEFAULT_FLOAT = np.dtype(np.float32)

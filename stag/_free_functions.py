@@ -15,16 +15,9 @@ import numpy as np
 
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
+from stag._operands import Scalar, expect_tensor, promote, scalar_constant
 from stag._ops import Primitive, elementwise, movement
-from stag._tensor import (
-    Scalar,
-    Tensor,
-    apply,
-    binary,
-    expect_tensor,
-    promote,
-    scalar_constant,
-)
+from stag._tensor import Tensor, apply, binary
 
 
 # <generated: functions>

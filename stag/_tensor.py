@@ -10,7 +10,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
 
@@ -19,13 +19,24 @@ import numpy.typing as npt
 
 from stag import _autograd
 from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
+from stag._composites import variance
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
+from stag._operands import (
+    DEFAULT_FLOAT,
+    Scalar,
+    constants,
+    expect_tensor,
+    fits,
+    new_constant,
+    not_tensors,
+    promote,
+    python_number,
+    scalar_constant,
+)
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
-Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
-DEFAULT_FLOAT = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
 
@@ -245,9 +256,9 @@ class Tensor(Generic[*Shape]):
             if value.dtype is self._data.dtype and value.shape == self._data.shape:
                 return value  # the common case (an optimizer's update), checked in two tests
         else:
-            value = other._data if isinstance(other, Tensor) else _python_number(name, other)
+            value = other._data if isinstance(other, Tensor) else python_number(name, other)
         shape, dtype = self._data.shape, self._data.dtype
-        if value.shape != shape and not _fits(value.shape, shape):
+        if value.shape != shape and not fits(value.shape, shape):
             raise ShapeError(
                 f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
                 f"{shape}; use the out-of-place operator to get a new tensor"
@@ -332,13 +343,13 @@ class Tensor(Generic[*Shape]):
         """
         checked = check_index(self._data.shape, index, _unwrap, masks=True)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
-        array = value._data if isinstance(value, Tensor) else _python_number("setitem", value)
+        array = value._data if isinstance(value, Tensor) else python_number("setitem", value)
         if self._data.dtype.kind != "f" and array.dtype.kind == "f":
             raise DTypeError(
                 f"setitem: float values cannot be written into a {self._data.dtype} tensor"
             )
         part = self._data[items]
-        if not _fits(array.shape, part.shape):
+        if not fits(array.shape, part.shape):
             raise ShapeError(
                 f"setitem: a value of shape {array.shape} does not fit the indexed part of "
                 f"shape {part.shape} (tensor shape {self._data.shape})"
@@ -1192,121 +1203,11 @@ def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
     return out
 
 
-def _fits(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether an array of shape ``value`` broadcasts into ``target`` without growing it."""
-    try:
-        return np.broadcast_shapes(value, target) == target
-    except ValueError:
-        return False
-
-
 def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
     """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
     out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
     out._grad = grad
     return out
-
-
-def not_tensors(name: str, args: tuple[object, ...]) -> str:
-    """The ``TypeError`` text for an argument that is not a tensor (an array, a list)."""
-    kinds = ", ".join(type(a).__name__ for a in args if not isinstance(a, Tensor))
-    return f"{name}: expected Tensor arguments, got {kinds}; wrap it with stag.tensor(...)"
-
-
-def array_of(name: str, t: object) -> Array:
-    """The array of tensor ``t`` (the ``TypeError`` of ``not_tensors`` for anything else)."""
-    if not isinstance(t, Tensor):
-        raise TypeError(not_tensors(name, (t,)))
-    return t._data
-
-
-def expect_tensor(name: str, *values: object) -> None:
-    """Raise the ``TypeError`` of ``not_tensors`` unless every value is a tensor."""
-    for value in values:
-        if not isinstance(value, Tensor):
-            raise TypeError(not_tensors(name, (value,)))
-
-
-def _python_number(name: str, value: object) -> Array:
-    """A Python (or numpy) real number as a 0-d array; anything else is a TypeError."""
-    if isinstance(value, complex | np.complexfloating) or not isinstance(
-        value, int | float | np.number
-    ):
-        kind = type(value).__name__
-        raise TypeError(
-            f"{name}: expected a Tensor or a real Python number, got {kind}; "
-            "wrap it with stag.tensor(...)"
-        )
-    return np.asarray(value)
-
-
-# Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
-# make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
-# in a loop reuses one instead of making one per call; a dtype's cache is cleared
-# when it grows (a learning-rate schedule, say).  Integer tensors are not cached: the
-# constant's dtype would depend on the number's type, and that path is not hot.
-_constants: dict[np.dtype[Any], dict[float, Tensor[()]]] = {
-    np.dtype(t): {} for t in (np.float16, np.float32, np.float64)
-}
-
-
-def scalar_constant(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
-    """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    try:
-        return _constants[like._data.dtype][value]
-    except (KeyError, TypeError):
-        return _new_constant(value, like, op)
-
-
-def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find.
-
-    A Python float meeting an integer tensor is float32, stag's default float (PyTorch's
-    rule), and ``binary`` then computes in float32: never a silent float64.
-    """
-    number = _python_number(op, value)
-    dtype = like._data.dtype
-    if dtype.kind == "f":
-        number = number.astype(dtype)
-    elif number.dtype.kind == "f":
-        number = number.astype(DEFAULT_FLOAT)
-    constant: Tensor[()] = Tensor(number)
-    constant._data.flags.writeable = False
-    cache = _constants.get(dtype)
-    if cache is not None:
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[value] = constant
-    return constant
-
-
-def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
-    """Raise ``DTypeError`` for two different floating dtypes meeting in op ``name``."""
-    dx, dy = x._data.dtype, y._data.dtype
-    if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
-        raise DTypeError(
-            f"{name}: dtypes {dx} and {dy} differ; convert one of them first "
-            f"(.astype(np.{dy}), for instance)"
-        )
-
-
-def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*AnyShape]]:
-    """The tensors in one dtype where one is floating: PyTorch's rule, not numpy's.
-
-    Integer and bool tensors meeting a float32 one become float32 (numpy would give
-    float64); two different floating dtypes are a ``DTypeError``: convert one yourself.
-    """
-    floats = {t._data.dtype for t in tensors if t._data.dtype.kind == "f"}
-    if not floats:
-        return list(tensors)
-    if len(floats) > 1:
-        first, second = sorted(floats, key=str)[:2]
-        raise DTypeError(
-            f"{name}: dtypes {first} and {second} differ; convert one of them first "
-            f"(.astype(np.{second}), for instance)"
-        )
-    (dtype,) = floats
-    return [t if t._data.dtype == dtype else Tensor(t._data.astype(dtype)) for t in tensors]
 
 
 def binary(
@@ -1320,16 +1221,8 @@ def binary(
             x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
-        constant = _constants[x._data.dtype][y]
+        constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
-        constant = _new_constant(y, x, prim.name)
+        constant = new_constant(y, x, prim.name)
         return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)
-
-
-def variance(x: Tensor[*AnyShape], axis: Axis, keepdims: bool, ddof: int) -> Tensor[*AnyShape]:
-    """``Tensor.var``: the mean of squared deviations, ``ddof`` taken from the count."""
-    centered = x - apply(reduce.mean, x, axis=axis, keepdims=True)
-    squares = apply(reduce.sum, centered * centered, axis=axis, keepdims=keepdims)
-    count = reduce.count(x._data.shape, axis)
-    return squares / float(count - ddof)

@@ -20,7 +20,8 @@ from typing_extensions import ParamSpec, TypeVarTuple
 from stag import _autograd
 from stag._autograd import Array
 from stag._errors import ShapeError
-from stag._tensor import Tensor, expect_tensor
+from stag._operands import expect_tensor
+from stag._tensor import Tensor
 
 T = TypeVar("T")
 T0 = TypeVar("T0")

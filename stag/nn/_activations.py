@@ -12,9 +12,10 @@ import numpy as np
 
 from stag._creation import Generator, default_generator
 from stag._dims import L1, AnyShape, B, N, S
+from stag._operands import expect_tensor
 from stag._ops import elementwise as E
 from stag._ops import reduce as R
-from stag._tensor import Tensor, apply, expect_tensor
+from stag._tensor import Tensor, apply
 
 
 def softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:

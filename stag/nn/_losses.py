@@ -15,9 +15,10 @@ from stag._dims import AnyShape, B, S
 from stag._errors import ShapeError
 from stag._free_functions import stack
 from stag._indexing import check_ids
+from stag._operands import expect_tensor
 from stag._ops import movement
 from stag._ops import reduce as R
-from stag._tensor import Tensor, apply, expect_tensor
+from stag._tensor import Tensor, apply
 
 C = TypeVar("C")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from stag._dims import AnyShape, B, N
 from stag._errors import ShapeError
-from stag._tensor import Tensor, expect_tensor
+from stag._operands import expect_tensor
+from stag._tensor import Tensor
 
 
 def layer_norm(
