@@ -106,7 +106,8 @@ def with_extra(rule: Sequence[tuple[str, str, str]], extra: str) -> list[tuple[s
 def body(facade: Facade, family: str, name: str, call: str, indent: str) -> list[str]:
     inner = indent + "    "
     lines = [f'{inner}"""{facade.doc}"""'] if facade.doc else []
-    target = f"apply({family}.{name}, {call})" if facade.impl is None else f"{facade.impl}({call})"
+    impl = f"composites.{facade.impl}" if facade.impl else None  # stag/_composites.py
+    target = f"apply({family}.{name}, {call})" if impl is None else f"{impl}({call})"
     return lines + [f"{inner}return {target}"]
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
+from stag import _composites as composites
 from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
-from stag._composites import variance
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
@@ -121,6 +121,18 @@ class Tensor(Generic[*Shape]):
     @property
     def is_leaf(self) -> bool:
         return self._record is None
+
+    def retain_grad(self) -> Self:
+        """Keep this computed tensor's gradient in ``.grad`` at the next ``backward()``,
+        as PyTorch's ``retain_grad``; a leaf keeps its gradient anyway.  For a gradient
+        without touching any ``.grad``, ``stag.grad_of(output, tensor)``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "retain_grad: this tensor does not require grad (no gradient reaches it)"
+            )
+        if self._record is not None:
+            _autograd.retain(self)
+        return self
 
     def detach(self) -> Tensor[*Shape]:
         """The same values, cut from the graph: shares memory and the version counter.
@@ -793,7 +805,65 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[*AnyShape]: ...
     def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
-        return variance(self, axis, keepdims, ddof)
+        return composites.variance(self, axis, keepdims, ddof)
+
+    @overload
+    def std(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[()]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def std(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor[*AnyShape]: ...
+    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+        """Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1)."""
+        return composites.standard_deviation(self, axis, keepdims, ddof)
+
+    @overload
+    def norm(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[()]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]: ...
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]:
+        """The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0."""
+        return composites.vector_norm(self, axis, keepdims, ord)
 
     # </generated: reductions>
 
@@ -835,6 +905,79 @@ class Tensor(Generic[*Shape]):
 
     def __rmatmul__(self, other: Array) -> Tensor[*AnyShape]:
         raise TypeError(not_tensors("matmul", (other,)))  # an array @ a tensor: say the fix
+
+    # ------------------------------------------------ scans, sorting, splits, masks
+    # Bodies in stag/_composites.py: these signatures are the typed facade.
+    def cumsum(self, axis: int) -> Tensor[*Shape]:
+        """Running sums along ``axis`` (the shape is kept)."""
+        return composites.cumsum(self, axis)
+
+    @overload
+    def topk(
+        self: Tensor[*B, N], k: K, axis: Literal[-1] = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*B, K], Tensor[*B, K]]: ...
+    @overload
+    def topk(
+        self, k: int, axis: int, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]: ...
+    def topk(
+        self, k: object, axis: int = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]:
+        """The ``k`` largest (``largest=False``: smallest) values along ``axis``, in order,
+        and their indices (int64); the values are differentiable."""
+        indices = composites.topk_indices(self, k, axis, largest)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def sort(
+        self, axis: int = -1, *, descending: bool = False
+    ) -> tuple[Tensor[*Shape], Tensor[*Shape]]:
+        """The values sorted along ``axis`` (stable) and the indices that sort them."""
+        indices = composites.order("sort", self, axis, descending)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def argsort(self, axis: int = -1, *, descending: bool = False) -> Tensor[*Shape]:
+        """The indices (int64) that sort the values along ``axis`` (stable)."""
+        return Tensor(composites.order("argsort", self, axis, descending))
+
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[2], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[3], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[4], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]: ...
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]:
+        """``n`` equal parts along ``axis`` (views): ``q, k, v = qkv.chunk(3)`` is typed.
+
+        The size must divide by ``n`` (``stag.split`` takes unequal sizes).
+        """
+        return tuple(composites.chunk(self, n, axis))
+
+    @overload
+    def masked_fill(self, mask: Tensor[*Shape], value: float) -> Tensor[*Shape]: ...
+    @overload
+    def masked_fill(
+        self: Tensor[*B, M, N], mask: Tensor[M, N], value: float
+    ) -> Tensor[*B, M, N]: ...
+    @overload
+    def masked_fill(self: Tensor[*B, N], mask: Tensor[N], value: float) -> Tensor[*B, N]: ...
+    def masked_fill(self, mask: Tensor[*AnyShape], value: float) -> Tensor[*AnyShape]:
+        """``value`` where the bool ``mask`` is true, else these values (the gradient flows
+        where it is false).  The mask broadcasts into this shape: a ``(T, T)`` causal mask
+        over ``(B, H, T, T)`` scores."""
+        return composites.masked_fill(self, mask, value)
+
+    def expand(self, *sizes: *S) -> Tensor[*S]:
+        """A read-only view broadcast to ``sizes`` (-1 keeps a size), as PyTorch's ``expand``;
+        its gradient is summed back over the expanded dims."""
+        return composites.broadcast("expand", self, sizes)
 
     # ----------------------------------------------------------- movement
     @property

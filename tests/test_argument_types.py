@@ -18,6 +18,10 @@ EXTRA: dict[str, dict[str, object]] = {
     "max_pool2d": {"kernel_size": 2},
     "full_like": {"fill_value": 1.0},
     "derivative": {"fn": lambda: stag.tensor(0.0)},
+    "broadcast_to": {"shape": (2, 3)},
+    "split": {"sizes": (1, 1)},
+    "cumsum": {"axis": 0},
+    "multinomial": {"num_samples": 1},
 }
 
 

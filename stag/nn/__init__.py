@@ -10,6 +10,7 @@
 
 from stag.nn import functional as functional
 from stag.nn import init as init
+from stag.nn._attention import MultiheadAttention as MultiheadAttention
 from stag.nn._conv import Conv2d as Conv2d
 from stag.nn._conv import MaxPool2d as MaxPool2d
 from stag.nn._layers import GELU as GELU
