@@ -10,6 +10,8 @@
 
 from stag.nn import functional as functional
 from stag.nn import init as init
+from stag.nn._containers import ModuleDict as ModuleDict
+from stag.nn._containers import ModuleList as ModuleList
 from stag.nn._conv import Conv2d as Conv2d
 from stag.nn._conv import MaxPool2d as MaxPool2d
 from stag.nn._layers import GELU as GELU
@@ -18,6 +20,7 @@ from stag.nn._layers import CrossEntropyLoss as CrossEntropyLoss
 from stag.nn._layers import Dropout as Dropout
 from stag.nn._layers import Embedding as Embedding
 from stag.nn._layers import Flatten as Flatten
+from stag.nn._layers import Identity as Identity
 from stag.nn._layers import LayerNorm as LayerNorm
 from stag.nn._layers import Linear as Linear
 from stag.nn._layers import MSELoss as MSELoss

@@ -9,13 +9,14 @@ an untyped (``Linear[int, int]``) but valid layer.
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from stag._creation import Generator, float_dtype
-from stag._dims import B, Dyn, N, S
+from stag._dims import AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
 from stag._indexing import check_ids
 from stag._tensor import Tensor
@@ -30,6 +31,13 @@ C = TypeVar("C")
 D = TypeVar("D")
 H = TypeVar("H")
 V = TypeVar("V")
+L0 = Literal[0]
+L1 = Literal[1]
+L2 = Literal[2]
+LMinus1 = Literal[-1]
+# Flatten's axes, as its constructor was given them (``Literal[1]``) or ``int``.
+Start = DefaultTypeVar("Start", default=L1)
+End = DefaultTypeVar("End", default=LMinus1)
 
 DType = npt.DTypeLike
 
@@ -108,6 +116,23 @@ class _ShapeKeeping(Module):
     def __rshift__(self, other: Layer[N, H]) -> Sequential[N, H]:
         """This layer followed by ``other``."""
         return chain(self, other)
+
+
+class Identity(_ShapeKeeping):
+    """The identity: returns its input, as PyTorch's ``nn.Identity``.
+
+    A placeholder where a layer is optional (``norm = LayerNorm(d) if use_norm else
+    Identity()``).  Like PyTorch's, it ignores any constructor arguments, so it can
+    stand in for a layer class: ``norm_layer(d)``.
+
+    **Arguments:** ``x`` of any shape.  **Returns:** ``x`` itself.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
+        return x
 
 
 class ReLU(_ShapeKeeping):
@@ -270,21 +295,76 @@ class Embedding(Module, Generic[V, D]):
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
-class Flatten(Module):
-    """Every dim after the first merged into one: ``(N, *S)`` to ``(N, prod(S))``.
+class Flatten(Module, Generic[Start, End]):
+    """The dims from ``start_axis`` to ``end_axis`` (both included) merged into one.
 
-    The merged size is ``Dyn`` to the checker (shape arithmetic): annotate the
-    result, ``h: Tensor[Batch, L784] = Flatten()(images)``.
-    Not a ``Layer`` (it does not map the last dim), so ``Sequential`` does not
-    chain it statically.
+    PyTorch's ``nn.Flatten(start_dim=1, end_dim=-1)``, spelled with ``axis``: by
+    default every dim after the first, ``(N, *S)`` to ``(N, prod(S))``; a 1-d
+    input ``(N,)`` gives ``(N, 1)``.  The merged size is ``Dyn`` to the checker
+    (the mypy plugin computes it): annotate the result,
+    ``h: Tensor[Batch, L784] = Flatten()(images)``.  The axes are part of the type:
+    ``Flatten()`` is a ``Flatten[L1, L-1]``, ``Flatten(0)`` (everything into one
+    dim) a ``Flatten[L0, L-1]``, ``Flatten(2)`` a ``Flatten[L2, L-1]``; other axes
+    give a ``Flatten[int, int]``, whose result is ``Tensor[*AnyShape]``.
+    Not a ``Layer`` (it does not map the last dim), so ``Sequential`` does not chain
+    it statically.
 
-    **Arguments:** ``x`` of shape ``(N, *S)``, rank >= 1.  **Returns:** shape ``(N, Dyn)``.
+    **Arguments:** ``start_axis``, ``end_axis`` (negative counts from the end).
+    Called on ``x`` with at least one dim.  **Returns:** ``x`` with those dims merged.
     """
 
-    def __call__(self, x: Tensor[N, *S]) -> Tensor[N, Dyn]:
-        if x.ndim == 0:
+    @overload
+    def __init__(
+        self: Flatten[L1, LMinus1], start_axis: L1 = 1, end_axis: LMinus1 = -1
+    ) -> None: ...
+    @overload
+    def __init__(self: Flatten[L0, LMinus1], start_axis: L0, end_axis: LMinus1 = -1) -> None: ...
+    @overload
+    def __init__(self: Flatten[L2, LMinus1], start_axis: L2, end_axis: LMinus1 = -1) -> None: ...
+    @overload
+    def __init__(self: Flatten[int, int], start_axis: int, end_axis: int = -1) -> None: ...
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+        super().__init__()
+        for name, axis in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+                raise TypeError(f"Flatten: {name} must be an int, got {axis!r}")
+        self.start_axis, self.end_axis = int(start_axis), int(end_axis)
+
+    @overload
+    def __call__(self: Flatten[L1, LMinus1], x: Tensor[N, *S]) -> Tensor[N, Dyn]: ...
+    @overload
+    def __call__(self: Flatten[L0, LMinus1], x: Tensor[N, *S]) -> Tensor[Dyn]: ...
+    @overload
+    def __call__(self: Flatten[L2, LMinus1], x: Tensor[N, M, K, *S]) -> Tensor[N, M, Dyn]: ...
+    @overload
+    def __call__(self: Flatten[int, int], x: Tensor[*AnyShape]) -> Tensor[*AnyShape]: ...
+    def __call__(self, x: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+        shape = x.shape
+        if not shape:
             raise ShapeError("Flatten: expected a tensor with a leading (batch) dim, got a 0-d one")
-        return x.flatten(1) if x.ndim > 1 else x.reshape(x.shape[0], 1)
+        if len(shape) == 1 and (self.start_axis, self.end_axis) == (1, -1):
+            return x.reshape(shape[0], 1)  # PyTorch raises here; stag keeps (N,) -> (N, 1)
+        start = _axis("start_axis", self.start_axis, shape)
+        end = _axis("end_axis", self.end_axis, shape)
+        if start > end:
+            raise ShapeError(
+                f"Flatten: start_axis {self.start_axis} comes after end_axis {self.end_axis} "
+                f"for shape {shape}; give start_axis <= end_axis"
+            )
+        merged = (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+        return x.reshape(*merged)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+def _axis(name: str, axis: int, shape: tuple[int, ...]) -> int:
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(
+            f"Flatten: {name} {axis} is out of range for an input of shape {shape} "
+            f"({len(shape)} dims)"
+        )
+    return axis % len(shape)
 
 
 # -------------------------------------------------------------------- losses

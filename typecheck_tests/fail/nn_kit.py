@@ -1,0 +1,38 @@
+"""The nn kit misused: containers given the wrong module, Flatten's axes, a wrong dim."""
+
+from typing import NewType
+
+import stag
+from stag import Dyn, Tensor, nn
+
+Batch = NewType("Batch", int)
+In = NewType("In", int)
+Hid = NewType("Hid", int)
+Out = NewType("Out", int)
+
+n = Batch(8)
+d_in, d_hid, d_out = In(4), Hid(16), Out(3)
+x: Tensor[Batch, In] = stag.randn(n, d_in)
+h: Tensor[Batch, Hid] = stag.randn(n, d_hid)
+
+# Sequential's ends are typed: the first layer takes In, the last gives Out.
+mlp = nn.Sequential(nn.Linear(d_in, d_hid), nn.ReLU(), nn.Linear(d_hid, d_out))
+mlp[0](h)  # E: arg-type
+y: Tensor[Batch, Hid] = mlp[-1](h)  # E: assignment
+
+# A ModuleList holds one type of module.
+blocks = nn.ModuleList([nn.Linear(d_hid, d_hid) for _ in range(3)])
+blocks.append(nn.Linear(d_in, d_hid))  # E: arg-type
+blocks[0](x)  # E: arg-type
+heads = nn.ModuleDict({"a": nn.Linear(d_hid, d_out)})
+heads[0]  # E: index
+heads["a"](x)  # E: arg-type
+nn.ModuleList([stag.randn(3)])  # E: type-var
+
+# Flatten's axes are in its type: Flatten(0) gives one dim, Flatten(2) needs three.
+cube: Tensor[Batch, In, Hid] = stag.randn(n, d_in, d_hid)
+# (mypy takes a one-dim `Tensor[Dyn]` for any rank: a known hole, README "What the types check")
+f0: Tensor[Batch, Dyn] = nn.Flatten(0)(cube)  # E[pyright]: reportAssignmentType
+nn.Flatten(2)(x)  # E: arg-type
+nn.Flatten(0)(stag.tensor(1.0))  # E: arg-type
+nn.Flatten(1.5)  # E: call-overload

@@ -1,0 +1,75 @@
+"""The nn kit: containers, Flatten's axes, Identity, batch norm, pooling, a tied output head.
+
+`ModuleList[T]` / `ModuleDict[T]` keep their element type; `Sequential` indexing types its
+ends; `Flatten(start_axis, end_axis)` carries its axes in its type; `BatchNorm1d[C]` /
+`BatchNorm2d[C]` keep the input's shape; pooling keeps the channels (`AdaptiveAvgPool2d(1)`
+gives `Literal[1]` sizes); `TiedLinear` made from an `Embedding[V, D]` is a `Layer[D, V]`.
+"""
+
+from typing import Literal, NewType, assert_type
+
+import stag
+from stag import AnyShape, Dyn, Tensor, nn
+
+Batch = NewType("Batch", int)
+In = NewType("In", int)
+Hid = NewType("Hid", int)
+Out = NewType("Out", int)
+L1 = Literal[1]
+L3 = Literal[3]
+L4 = Literal[4]
+L5 = Literal[5]
+
+n = Batch(8)
+d_in, d_hid, d_out = In(4), Hid(16), Out(3)
+x: Tensor[Batch, In] = stag.randn(n, d_in)
+h: Tensor[Batch, Hid] = stag.randn(n, d_hid)
+
+# ---------------------------------------------------------------- Sequential indexing
+mlp = nn.Sequential(nn.Linear(d_in, d_hid), nn.ReLU(), nn.Linear(d_hid, d_out))
+assert_type(mlp[0](x), Tensor[Batch, Dyn])
+assert_type(mlp[-1](h), Tensor[Batch, Out])
+assert_type(mlp[1:], nn.Sequential[Dyn, Dyn])
+assert_type(len(mlp), int)
+for layer in mlp:
+    assert_type(layer(x), Tensor[*AnyShape])
+
+# ---------------------------------------------------------------- ModuleList, ModuleDict
+blocks = nn.ModuleList([nn.Linear(d_hid, d_hid) for _ in range(3)])
+assert_type(blocks, nn.ModuleList[nn.Linear[Hid, Hid]])
+assert_type(blocks[0], nn.Linear[Hid, Hid])
+assert_type(blocks[1:], nn.ModuleList[nn.Linear[Hid, Hid]])
+assert_type(blocks.append(nn.Linear(d_hid, d_hid)), nn.ModuleList[nn.Linear[Hid, Hid]])
+for block in blocks:
+    h = block(h)
+assert_type(h, Tensor[Batch, Hid])
+empty: nn.ModuleList[nn.Linear[Hid, Hid]] = nn.ModuleList()
+empty.extend(blocks)
+
+heads = nn.ModuleDict({"a": nn.Linear(d_hid, d_out), "b": nn.Linear(d_hid, d_out)})
+assert_type(heads, nn.ModuleDict[nn.Linear[Hid, Out]])
+assert_type(heads["a"](h), Tensor[Batch, Out])
+for name, head in heads.items():
+    assert_type(name, str)
+    assert_type(head(h), Tensor[Batch, Out])
+assert_type(list(heads), list[str])
+assert_type("a" in heads, bool)
+
+# Module.apply returns the module, typed.
+assert_type(mlp.apply(lambda m: None), nn.Sequential[In, Out])
+
+# ---------------------------------------------------------------- Identity, Flatten
+assert_type(nn.Identity()(x), Tensor[Batch, In])
+assert_type(nn.Identity(d_hid, bias=False)(h), Tensor[Batch, Hid])
+assert_type(nn.Linear(d_in, d_hid) >> nn.Identity(), nn.Sequential[In, Hid])
+
+cube: Tensor[Batch, In, Hid, Out] = stag.randn(n, d_in, d_hid, d_out)
+assert_type(nn.Flatten(), nn.Flatten[L1, Literal[-1]])
+assert_type(nn.Flatten()(cube), Tensor[Batch, Dyn])
+assert_type(nn.Flatten(1, -1)(cube), Tensor[Batch, Dyn])
+assert_type(nn.Flatten(0)(cube), Tensor[Dyn])
+assert_type(nn.Flatten(2)(cube), Tensor[Batch, In, Dyn])
+assert_type(nn.Flatten(1, 2), nn.Flatten[int, int])
+assert_type(nn.Flatten(1, 2)(cube), Tensor[*AnyShape])
+flat: nn.Flatten = nn.Flatten()  # the bare name is the default Flatten[L1, L-1]
+assert_type(flat(cube), Tensor[Batch, Dyn])
