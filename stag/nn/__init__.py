@@ -10,6 +10,8 @@
 
 from stag.nn import functional as functional
 from stag.nn import init as init
+from stag.nn._batch_norm import BatchNorm1d as BatchNorm1d
+from stag.nn._batch_norm import BatchNorm2d as BatchNorm2d
 from stag.nn._containers import ModuleDict as ModuleDict
 from stag.nn._containers import ModuleList as ModuleList
 from stag.nn._conv import Conv2d as Conv2d

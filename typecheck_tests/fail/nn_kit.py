@@ -1,8 +1,9 @@
 """The nn kit misused: containers given the wrong module, Flatten's axes, a wrong dim."""
 
-from typing import NewType
+from typing import Literal, NewType
 
 import stag
+import stag.nn.functional as F
 from stag import Dyn, Tensor, nn
 
 Batch = NewType("Batch", int)
@@ -36,3 +37,17 @@ f0: Tensor[Batch, Dyn] = nn.Flatten(0)(cube)  # E[pyright]: reportAssignmentType
 nn.Flatten(2)(x)  # E: arg-type
 nn.Flatten(0)(stag.tensor(1.0))  # E: arg-type
 nn.Flatten(1.5)  # E: call-overload
+
+# BatchNorm[C]: the channels are dim 1, and the rank is the module's.
+L3 = Literal[3]
+L8 = Literal[8]
+images: Tensor[Batch, L3, L8, L8] = stag.randn(n, 3, 8, 8)
+bn2: nn.BatchNorm2d[L8] = nn.BatchNorm2d(8)
+bn2(images)  # E: arg-type
+bn2(stag.randn(n, 8, 8))  # E: arg-type
+bn1 = nn.BatchNorm1d(d_hid)
+bn1(x)  # E: arg-type
+bn1(stag.randn(n, d_hid, 2, 2))  # E: arg-type
+wrong_bn: Tensor[Batch, In] = bn1(h)  # E: assignment
+stats: Tensor[L8] = stag.zeros(8)
+F.batch_norm(images, stats, stats)  # E: misc

@@ -9,6 +9,7 @@ gives `Literal[1]` sizes); `TiedLinear` made from an `Embedding[V, D]` is a `Lay
 from typing import Literal, NewType, assert_type
 
 import stag
+import stag.nn.functional as F
 from stag import AnyShape, Dyn, Tensor, nn
 
 Batch = NewType("Batch", int)
@@ -73,3 +74,21 @@ assert_type(nn.Flatten(1, 2), nn.Flatten[int, int])
 assert_type(nn.Flatten(1, 2)(cube), Tensor[*AnyShape])
 flat: nn.Flatten = nn.Flatten()  # the bare name is the default Flatten[L1, L-1]
 assert_type(flat(cube), Tensor[Batch, Dyn])
+
+# ---------------------------------------------------------------- batch norm
+L8 = Literal[8]
+Seq = NewType("Seq", int)
+images: Tensor[Batch, L8, L4, L5] = stag.randn(n, 8, 4, 5)
+bn2: nn.BatchNorm2d[L8] = nn.BatchNorm2d(8)
+assert_type(bn2(images), Tensor[Batch, L8, L4, L5])
+assert_type(bn2.running_mean, Tensor[L8] | None)
+assert_type(bn2.weight, Tensor[L8] | None)
+bn1 = nn.BatchNorm1d(d_hid)
+assert_type(bn1, nn.BatchNorm1d[Hid])
+assert_type(bn1(h), Tensor[Batch, Hid])
+seq_h: Tensor[Batch, Hid, Seq] = stag.randn(n, d_hid, Seq(5))
+assert_type(bn1(seq_h), Tensor[Batch, Hid, Seq])
+assert_type(nn.BatchNorm1d(d_hid, momentum=None, affine=False)(h), Tensor[Batch, Hid])
+assert_type(F.batch_norm(images, None, None, training=True), Tensor[Batch, L8, L4, L5])
+stats: Tensor[L8] = stag.zeros(8)
+assert_type(F.batch_norm(images, stats, stats, stats, stats), Tensor[Batch, L8, L4, L5])
