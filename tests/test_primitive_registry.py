@@ -26,6 +26,7 @@ from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from test_nn_conv import conv2d_case, max_pool2d_case
+from test_nn_pooling import avg_pool2d_case
 from test_ops_elementwise import UNARY, unary_calls
 
 import stag
@@ -204,6 +205,7 @@ GRADCHECK_CASES = {
     "cross_entropy": _picked_loss(F.cross_entropy),
     "conv2d": conv2d_case,
     "max_pool2d": max_pool2d_case,
+    "avg_pool2d": avg_pool2d_case,
 }
 
 # Cases whose primitive is inside a composite, not the op that makes the output.

@@ -32,5 +32,7 @@ from stag.nn._layers import Sigmoid as Sigmoid
 from stag.nn._layers import Softmax as Softmax
 from stag.nn._layers import Tanh as Tanh
 from stag.nn._module import Module as Module
+from stag.nn._pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
+from stag.nn._pooling import AvgPool2d as AvgPool2d
 from stag.nn._sequential import Layer as Layer
 from stag.nn._sequential import Sequential as Sequential

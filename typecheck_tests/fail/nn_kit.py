@@ -51,3 +51,10 @@ bn1(stag.randn(n, d_hid, 2, 2))  # E: arg-type
 wrong_bn: Tensor[Batch, In] = bn1(h)  # E: assignment
 stats: Tensor[L8] = stag.zeros(8)
 F.batch_norm(images, stats, stats)  # E: misc
+
+# Pooling keeps the channels (3 here) and needs NCHW; AdaptiveAvgPool2d(1) gives 1 x 1.
+pool_wrong: Tensor[Batch, L8, int, int] = nn.AvgPool2d(2)(images)  # E: arg-type
+nn.AvgPool2d(2)(x)  # E: arg-type
+gap_wrong: Tensor[Batch, L3, L8, L8] = nn.AdaptiveAvgPool2d(1)(images)  # E: assignment
+nn.AdaptiveAvgPool2d(1)(stag.randn(n, 3))  # E: arg-type
+nn.AdaptiveAvgPool2d("1")  # E: call-overload

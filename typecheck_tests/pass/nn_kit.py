@@ -92,3 +92,22 @@ assert_type(nn.BatchNorm1d(d_hid, momentum=None, affine=False)(h), Tensor[Batch,
 assert_type(F.batch_norm(images, None, None, training=True), Tensor[Batch, L8, L4, L5])
 stats: Tensor[L8] = stag.zeros(8)
 assert_type(F.batch_norm(images, stats, stats, stats, stats), Tensor[Batch, L8, L4, L5])
+
+# ---------------------------------------------------------------- pooling
+assert_type(nn.AvgPool2d(2)(images), Tensor[Batch, L8, Dyn, Dyn])
+assert_type(F.avg_pool2d(images, 3, stride=1, padding=1), Tensor[Batch, L8, Dyn, Dyn])
+gap = nn.AdaptiveAvgPool2d(1)
+assert_type(gap, nn.AdaptiveAvgPool2d[L1])
+assert_type(gap(images), Tensor[Batch, L8, L1, L1])
+assert_type(nn.AdaptiveAvgPool2d((1, 1))(images), Tensor[Batch, L8, L1, L1])
+assert_type(F.adaptive_avg_pool2d(images, 1), Tensor[Batch, L8, L1, L1])
+assert_type(nn.AdaptiveAvgPool2d(7), nn.AdaptiveAvgPool2d[int])
+assert_type(nn.AdaptiveAvgPool2d((2, None))(images), Tensor[Batch, L8, Dyn, Dyn])
+assert_type(F.adaptive_avg_pool2d(images, (3, 2)), Tensor[Batch, L8, Dyn, Dyn])
+pooled: Tensor[Batch, L8, L3, L3] = nn.AdaptiveAvgPool2d(3)(images)
+# Global average pooling then a head: the flattened size is the channel count.
+features: Tensor[Batch, L8] = gap(images).reshape(n, 8)
+head8: nn.Linear[L8, Out] = nn.Linear(8, d_out)
+assert_type(head8(features), Tensor[Batch, Out])
+some_pool: nn.AdaptiveAvgPool2d = nn.AdaptiveAvgPool2d(4)  # the bare name: Dyn sizes
+assert_type(some_pool(images), Tensor[Batch, L8, Dyn, Dyn])
