@@ -1,4 +1,7 @@
-"""Layers and loss modules: small typed classes whose ``__call__`` is the forward.
+"""Layers that map dims: ``Linear``, ``LayerNorm``, ``Embedding``, ``Flatten``.
+
+Small typed classes whose ``__call__`` is the forward (the shape-keeping layers
+live in ``_shape_keeping``, the loss modules in ``_loss_modules``).
 
 Every layer works on an unbatched input and under any batch prefix ``*B``:
 ``Linear[I, O]`` maps ``Tensor[I]`` to ``Tensor[O]`` and ``Tensor[*B, I]`` to
@@ -27,7 +30,6 @@ from stag.nn._sequential import Layer, Sequential, chain
 
 I = TypeVar("I")
 O = TypeVar("O")
-C = TypeVar("C")
 D = TypeVar("D")
 H = TypeVar("H")
 V = TypeVar("V")
@@ -107,108 +109,6 @@ class Linear(Module, Generic[I, O]):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
-
-
-# -------------------------------------------------------------- activations
-class _ShapeKeeping(Module):
-    """A layer whose output has its input's shape: a ``Layer[N, N]`` for every ``N``."""
-
-    def __rshift__(self, other: Layer[N, H]) -> Sequential[N, H]:
-        """This layer followed by ``other``."""
-        return chain(self, other)
-
-
-class Identity(_ShapeKeeping):
-    """The identity: returns its input, as PyTorch's ``nn.Identity``.
-
-    A placeholder where a layer is optional (``norm = LayerNorm(d) if use_norm else
-    Identity()``).  Like PyTorch's, it ignores any constructor arguments, so it can
-    stand in for a layer class: ``norm_layer(d)``.
-
-    **Arguments:** ``x`` of any shape.  **Returns:** ``x`` itself.
-    """
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__()
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x
-
-
-class ReLU(_ShapeKeeping):
-    """``max(x, 0)`` elementwise.  **Arguments:** ``x`` of any shape.  **Returns:** its shape."""
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.relu()
-
-
-class Tanh(_ShapeKeeping):
-    """``tanh(x)`` elementwise.  **Arguments:** ``x`` of any shape.  **Returns:** its shape."""
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.tanh()
-
-
-class Sigmoid(_ShapeKeeping):
-    """``1 / (1 + exp(-x))`` elementwise.  **Returns:** a tensor of ``x``'s shape."""
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.sigmoid()
-
-
-class GELU(_ShapeKeeping):
-    """GELU in its tanh approximation (PyTorch's ``GELU(approximate="tanh")``).
-
-    **Arguments:** ``x`` of any shape.  **Returns:** a tensor of ``x``'s shape.
-    """
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.gelu(x)
-
-    def extra_repr(self) -> str:
-        return "approximate='tanh'"
-
-
-class Softmax(_ShapeKeeping):
-    """Softmax along ``axis`` (the last by default).
-
-    **Arguments:** ``axis``.  Called on ``x`` of any shape.
-    **Returns:** probabilities of ``x``'s shape, summing to 1 along ``axis``.
-    """
-
-    def __init__(self, axis: int = -1) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.softmax(x, axis=self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
-
-
-class Dropout(_ShapeKeeping):
-    """Zero each element with probability ``p`` in training mode, scaling the rest by 1/(1-p).
-
-    The identity in evaluation mode (``model.eval()``).
-
-    **Arguments:** ``p`` in [0, 1]; ``generator``, a ``stag.Generator`` for
-    reproducible masks (the default generator when None).
-    Called on ``x`` of any shape.  **Returns:** a tensor of ``x``'s shape.
-    """
-
-    def __init__(self, p: float = 0.5, *, generator: Generator | None = None) -> None:
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
-        self.p = p
-        self.generator = generator
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.dropout(x, self.p, self.training, generator=self.generator)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class LayerNorm(Module, Generic[N]):
@@ -365,44 +265,3 @@ def _axis(name: str, axis: int, shape: tuple[int, ...]) -> int:
             f"({len(shape)} dims)"
         )
     return axis % len(shape)
-
-
-# -------------------------------------------------------------------- losses
-class MSELoss(Module):
-    """``F.mse_loss`` as a module: mean squared error of two tensors of one shape.
-
-    **Arguments:** ``pred`` and ``target`` of shape ``(*S)``.  **Returns:** a 0-d tensor.
-    """
-
-    def __call__(self, pred: Tensor[*S], target: Tensor[*S]) -> Tensor[()]:
-        return F.mse_loss(pred, target)
-
-
-class CrossEntropyLoss(Module):
-    """``F.cross_entropy`` as a module: logits ``(*B, C)``, integer labels ``(*B,)``.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, logits: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
-        return F.cross_entropy(logits, labels)
-
-
-class NLLLoss(Module):
-    """``F.nll_loss`` as a module: log-probabilities ``(*B, C)``, integer labels ``(*B,)``.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, log_probs: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
-        return F.nll_loss(log_probs, labels)
-
-
-class BCEWithLogitsLoss(Module):
-    """``F.binary_cross_entropy_with_logits`` as a module: logits and targets of one shape.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, logits: Tensor[*S], targets: Tensor[*S]) -> Tensor[()]:
-        return F.binary_cross_entropy_with_logits(logits, targets)
