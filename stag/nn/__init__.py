@@ -1,7 +1,7 @@
 """Neural-network building blocks, PyTorch's names with typed shapes.
 
 - ``Module``: the base class (parameters from attributes, ``state_dict``, modes).
-- Layers: ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``GELU``, ``Softmax``,
+- Layers: ``Linear``, ``TiedLinear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``GELU``, ``Softmax``,
   ``Dropout``, ``Identity``, ``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``,
   ``Embedding``, ``Flatten``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``,
   ``AdaptiveAvgPool2d``; ``Sequential`` and the ``Layer`` protocol it chains.
@@ -22,6 +22,7 @@ from stag.nn._layers import Embedding as Embedding
 from stag.nn._layers import Flatten as Flatten
 from stag.nn._layers import LayerNorm as LayerNorm
 from stag.nn._layers import Linear as Linear
+from stag.nn._layers import TiedLinear as TiedLinear
 from stag.nn._loss_modules import BCEWithLogitsLoss as BCEWithLogitsLoss
 from stag.nn._loss_modules import CrossEntropyLoss as CrossEntropyLoss
 from stag.nn._loss_modules import MSELoss as MSELoss

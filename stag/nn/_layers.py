@@ -1,4 +1,4 @@
-"""Layers that map dims: ``Linear``, ``LayerNorm``, ``Embedding``, ``Flatten``.
+"""Layers that map dims: ``Linear``, ``TiedLinear``, ``LayerNorm``, ``Embedding``, ``Flatten``.
 
 Small typed classes whose ``__call__`` is the forward (the shape-keeping layers
 live in ``_shape_keeping``, the loss modules in ``_loss_modules``).
@@ -22,7 +22,7 @@ from stag._creation import Generator, float_dtype
 from stag._dims import AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
 from stag._indexing import check_ids
-from stag._tensor import Tensor
+from stag._tensor import Tensor, expect_tensor
 from stag.nn import functional as F
 from stag.nn import init
 from stag.nn._module import Module
@@ -57,7 +57,25 @@ def parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any,
 
 
 # ------------------------------------------------------------------- linear
-class Linear(Module, Generic[I, O]):
+class _Affine(Module, Generic[I, O]):
+    """What ``Linear`` and ``TiedLinear`` share: their sizes, ``>>`` and their repr."""
+
+    in_features: int
+    out_features: int
+    bias: Tensor[O] | None
+
+    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
+        """This layer followed by ``other``: a ``Sequential[I, H]``."""
+        return chain(self, other)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Linear(_Affine[I, O]):
     """An affine map of the last dim: ``y = x @ weight + bias``.
 
     ``weight`` has shape ``(in_features, out_features)``: the transpose of
@@ -89,26 +107,67 @@ class Linear(Module, Generic[I, O]):
         self.out_features = check_size("Linear", "out_features", out_features)
         self.weight = parameter((self.in_features, self.out_features), dtype)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        self.bias = None
-        if bias:
-            self.bias = parameter((self.out_features,), dtype)
-            bound = 1 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        self.bias = linear_bias(self.in_features, self.out_features, dtype, generator, bias)
 
     def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
         """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
         y = x @ self.weight
         return y if self.bias is None else y + self.bias
 
-    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
-        """This layer followed by ``other``: a ``Sequential[I, H]``."""
-        return chain(self, other)
+
+def linear_bias(
+    fan_in: int, size: int, dtype: DType | None, generator: Generator | None, wanted: bool
+) -> Tensor[*AnyShape] | None:
+    """A linear layer's bias, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's, if wanted."""
+    if not wanted:
+        return None
+    bias = parameter((size,), dtype)
+    bound = 1 / math.sqrt(fan_in)
+    return init.uniform_(bias, -bound, bound, generator=generator)
+
+
+class TiedLinear(_Affine[I, O]):
+    """A linear map whose weight is another layer's ``(out, in)`` table: ``y = x @ weight.T``.
+
+    Weight tying as in GPT models: on an ``Embedding[V, D]``, ``TiedLinear(emb.weight)``
+    is a ``TiedLinear[D, V]``, the output head that turns hidden states ``(*B, D)``
+    into logits ``(*B, V)`` with the embedding's own table.  The table is one tensor
+    held by both layers, not a copy: a backward through both uses accumulates into
+    its one ``.grad``, an optimizer updates it once, ``parameters()`` lists it once
+    and ``state_dict()`` names it once, under the first name in attribute order
+    (assign the embedding first to get ``"wte.weight"``; PyTorch lists both names).
+    ``Linear`` cannot hold it: its ``weight`` is ``(in, out)``, the transpose.
+
+    **Arguments:**
+    - ``weight``: the shared table, shape ``(O, I)`` (PyTorch's ``Linear`` layout).
+    - ``bias``: whether to add a learned bias of shape ``(O,)`` (GPT's head has none),
+      initialised as ``Linear``'s; ``generator``: a ``stag.Generator`` for it.
+    """
+
+    weight: Tensor[O, I]
+    bias: Tensor[O] | None
+
+    def __init__(
+        self, weight: Tensor[O, I], bias: bool = False, *, generator: Generator | None = None
+    ) -> None:
+        super().__init__()
+        expect_tensor("TiedLinear", weight)
+        if weight.ndim != 2:
+            raise ShapeError(
+                f"TiedLinear: expected a 2-d weight (out_features, in_features), got shape "
+                f"{weight.shape}; an Embedding's weight (num_embeddings, embedding_dim) is one"
+            )
+        self.out_features, self.in_features = weight._data.shape
+        self.weight = weight
+        self.bias = linear_bias(self.in_features, self.out_features, weight.dtype, generator, bias)
+
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
-        return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
-        )
+        return super().extra_repr() + ", tied"
 
 
 class LayerNorm(Module, Generic[N]):

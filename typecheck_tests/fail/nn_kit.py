@@ -58,3 +58,13 @@ nn.AvgPool2d(2)(x)  # E: arg-type
 gap_wrong: Tensor[Batch, L3, L8, L8] = nn.AdaptiveAvgPool2d(1)(images)  # E: assignment
 nn.AdaptiveAvgPool2d(1)(stag.randn(n, 3))  # E: arg-type
 nn.AdaptiveAvgPool2d("1")  # E: call-overload
+
+# A tied head maps the embedding's D to its V, and nothing else.
+Vocab = NewType("Vocab", int)
+wte = nn.Embedding(Vocab(50), d_hid)
+lm_head = nn.TiedLinear(wte.weight)
+lm_head(x)  # E: arg-type
+logits: Tensor[Batch, Hid] = lm_head(h)  # E: assignment
+as_linear: nn.Linear[Hid, Vocab] = lm_head  # E: assignment
+nn.Sequential(lm_head, nn.Linear(d_hid, d_out))  # E: misc
+nn.TiedLinear(stag.randn(n))  # E: arg-type
