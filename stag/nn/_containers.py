@@ -111,8 +111,7 @@ class ModuleDict(Module, Generic[T]):
 
     def update(self, modules: Mapping[str, T] | Iterable[tuple[str, T]]) -> None:
         """Add (or replace) each named module, in order."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for name, module in pairs:
+        for name, module in dict(modules).items():
             self[name] = module
 
     def pop(self, name: str) -> T:
