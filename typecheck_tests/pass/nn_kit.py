@@ -123,3 +123,22 @@ assert_type(lm_head(wte(tokens)), Tensor[Batch, Seq, Vocab])
 assert_type(nn.LayerNorm(d_hid) >> lm_head, nn.Sequential[Hid, Vocab])
 assert_type(nn.Sequential(nn.Linear(d_in, d_hid), nn.GELU(), lm_head), nn.Sequential[In, Vocab])
 assert_type(nn.TiedLinear(wte.weight, bias=True).bias, Tensor[Vocab] | None)
+
+Dim = NewType("Dim", int)
+
+
+class GPTHead(nn.Module):
+    """README's weight-tying example, as it is written there."""
+
+    def __init__(self, vocab: Vocab, dim: Dim) -> None:
+        self.wte = nn.Embedding(vocab, dim)
+        self.ln = nn.LayerNorm(dim)
+        self.lm_head = nn.TiedLinear(self.wte.weight)  # TiedLinear[Dim, Vocab]
+
+    def __call__(self, ids: Tensor[Batch, Seq]) -> Tensor[Batch, Seq, Vocab]:
+        return self.lm_head(self.ln(self.wte(ids)))
+
+
+gpt = GPTHead(Vocab(50), Dim(8))
+assert_type(gpt.lm_head, nn.TiedLinear[Dim, Vocab])
+assert_type(gpt(tokens), Tensor[Batch, Seq, Vocab])
