@@ -220,6 +220,8 @@ def test_errors_name_the_layer_and_the_shapes():
         stag.ShapeError, match=r"batch_norm: weight of shape \(2,\) for an input with 3 channels"
     ):
         F.batch_norm(stag.randn(2, 3), None, None, weight=stag.ones(2), training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: evaluation mode \(training=False\)"):
+        F.batch_norm(stag.randn(2, 3), stag.zeros(3), None)
     with pytest.raises(ValueError, match="momentum must lie in"):
         nn.BatchNorm2d(3, momentum=1.5)
     with pytest.raises(ValueError, match="num_features must be a positive int"):

@@ -8,6 +8,7 @@ from typing import TypeVar
 from stag._autograd import no_grad
 from stag._dims import AnyShape, B, Dyn, N, S
 from stag._errors import ShapeError
+from stag._ops.reduce import count as reduce_count
 from stag._tensor import Tensor, expect_tensor
 
 C = TypeVar("C")
@@ -85,20 +86,16 @@ def batch_norm(
     **Returns:** a tensor of ``x``'s shape.
     """
     channels = _check_batch_norm(x, (running_mean, running_var, weight, bias), training)
-    shape: tuple[int, ...] = x._data.shape
-    axes = (0, *range(2, len(shape)))
-    column: tuple[Dyn, ...] = (channels,) + (1,) * (len(shape) - 2)  # (C,) broadcast on dim 1
-    if training or running_mean is None or running_var is None:
-        mean = x.mean(axes, keepdims=True)
-        centered = x - mean
-        variance = (centered * centered).mean(axes, keepdims=True)
-        count = math.prod(shape) // channels
-        if running_mean is not None and running_var is not None:
-            _update_running(running_mean, mean.reshape(channels), momentum)
-            _update_running(
-                running_var, variance.reshape(channels) * (count / (count - 1)), momentum
-            )
-        y = centered / (variance + eps).sqrt()
+    rank = x._data.ndim
+    axes = (0, *range(2, rank))
+    column: tuple[Dyn, ...] = (channels,) + (1,) * (rank - 2)  # (C,) broadcast on dim 1
+    if training:
+        y = _with_batch_statistics(x, axes, (running_mean, running_var), momentum, eps)
+    elif running_mean is None or running_var is None:
+        raise ValueError(
+            "batch_norm: evaluation mode (training=False) normalises with running_mean and "
+            "running_var; give both, or pass training=True to use the batch's statistics"
+        )
     else:
         y = (x - running_mean.reshape(*column)) / (running_var.reshape(*column) + eps).sqrt()
     if weight is not None:
@@ -106,6 +103,27 @@ def batch_norm(
     if bias is not None:
         y = y + bias.reshape(*column)
     return y
+
+
+def _with_batch_statistics(
+    x: Tensor[*S],
+    axes: tuple[int, ...],
+    running: tuple[Tensor[*AnyShape] | None, Tensor[*AnyShape] | None],
+    momentum: float,
+    eps: float,
+) -> Tensor[*S]:
+    """``x`` normalised with its mean and biased variance over ``axes``; the running
+    mean and variance (if given) moved towards the mean and the unbiased variance."""
+    mean = x.mean(axes, keepdims=True)
+    centered = x - mean
+    variance = (centered * centered).mean(axes, keepdims=True)
+    running_mean, running_var = running
+    if running_mean is not None and running_var is not None:
+        channels, count = x._data.shape[1], reduce_count(x._data.shape, axes)
+        _update_running(running_mean, mean.reshape(channels), momentum)
+        unbiased = variance.reshape(channels) * (count / (count - 1))
+        _update_running(running_var, unbiased, momentum)
+    return centered / (variance + eps).sqrt()
 
 
 def _update_running(stat: Tensor[*AnyShape], batch: Tensor[*AnyShape], momentum: float) -> None:
