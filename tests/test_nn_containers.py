@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from _gradcheck import FAST, shapes
@@ -160,17 +162,33 @@ def test_identity_returns_its_input_and_ignores_arguments():
 # ------------------------------------------------------------------ Flatten
 
 
+def _flatten_cases():
+    return st.tuples(
+        shapes(min_dims=1, max_dims=4, max_side=3), st.integers(-4, 3), st.integers(-4, 3)
+    ).filter(
+        lambda c: (
+            -len(c[0]) <= c[1] < len(c[0])
+            and -len(c[0]) <= c[2] < len(c[0])
+            and c[1] % len(c[0]) <= c[2] % len(c[0])
+        )
+    )
+
+
 @FAST
-@given(
-    shape=shapes(min_dims=1, max_dims=4, max_side=3),
-    axes=st.tuples(st.integers(-4, 3), st.integers(-4, 3)),
-)
-def test_flatten_merges_start_to_end_as_pytorch(shape, axes):
+@given(case=_flatten_cases())
+def test_flatten_merges_start_to_end_as_numpy_reshape(case):
+    shape, start, end = case
+    s, e = start % len(shape), end % len(shape)
+    a = np.random.default_rng(0).standard_normal(shape)
+    expected = a.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+    np.testing.assert_array_equal(nn.Flatten(start, end)(stag.tensor(a)).numpy(), expected)
+
+
+@FAST
+@given(case=_flatten_cases())
+def test_flatten_matches_pytorch(case):
     torch = pytest.importorskip("torch")
-    start, end = axes
-    rank = len(shape)
-    if not (-rank <= start < rank and -rank <= end < rank) or start % rank > end % rank:
-        return
+    shape, start, end = case
     a = np.random.default_rng(0).standard_normal(shape)
     expected = torch.nn.Flatten(start, end)(torch.from_numpy(a)).numpy()
     out = nn.Flatten(start, end)(stag.tensor(a))
