@@ -1077,9 +1077,10 @@ class Tensor(Generic[*Shape]):
 
         Typed exactly for every order of 2 and 3 axes and the NCHW/NHWC moves of 4.
         """
-        if sorted(a % max(self._data.ndim, 1) for a in axes) != list(range(self._data.ndim)):
+        order = tuple(a % max(self._data.ndim, 1) for a in axes)  # the VJP inverts it
+        if sorted(order) != list(range(self._data.ndim)):
             raise ShapeError(f"permute: {axes} is not an order of the axes of shape {self.shape}")
-        return apply(movement.transpose, self, axes=axes)
+        return apply(movement.transpose, self, axes=order)
 
     def reshape(self, *dims: *S) -> Tensor[*S]:
         """The same values in shape ``dims`` (one may be -1: inferred).

@@ -16,6 +16,8 @@ ARRAY = np.ones((2, 3), dtype=np.float32)
 # required arguments that are not tensors, by function
 EXTRA: dict[str, dict[str, object]] = {
     "max_pool2d": {"kernel_size": 2},
+    "avg_pool2d": {"kernel_size": 2},
+    "adaptive_avg_pool2d": {"output_size": 1},
     "full_like": {"fill_value": 1.0},
     "derivative": {"fn": lambda: stag.tensor(0.0)},
     "broadcast_to": {"shape": (2, 3)},

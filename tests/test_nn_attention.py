@@ -86,9 +86,22 @@ def test_multihead_attention_matches_pytorch():
         ref.out_proj.bias.copy_(torch.tensor(layer.out.bias.numpy()))
     x = RNG.standard_normal((3, 6, 8))
     causal = torch.nn.Transformer.generate_square_subsequent_mask(6, dtype=torch.float64)
-    expected, _ = ref(*(torch.tensor(x),) * 3, attn_mask=causal, need_weights=False)
-    got = layer(stag.tensor(x, dtype=np.float64))
+    tx = torch.tensor(x, requires_grad=True)
+    expected, _ = ref(tx, tx, tx, attn_mask=causal, need_weights=False)
+    sx = stag.tensor(x, requires_grad=True, dtype=np.float64)
+    got = layer(sx)
     np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (got * got).sum().backward()
+    (expected * expected).sum().backward()
+    pairs = [
+        (sx, tx),
+        (layer.qkv.weight, ref.in_proj_weight),
+        (layer.out.weight, ref.out_proj.weight),
+    ]
+    for ours, theirs in pairs:  # a head split through permute(-3, -2, -4, -1) had a wrong VJP
+        expected_grad = theirs.grad.numpy()
+        expected_grad = expected_grad if ours is sx else expected_grad.T
+        np.testing.assert_allclose(ours.grad.numpy(), expected_grad, rtol=1e-10, atol=1e-12)
 
 
 def test_multihead_attention_checks_its_sizes():

@@ -26,6 +26,7 @@ from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from test_nn_conv import conv2d_case, max_pool2d_case
+from test_nn_pooling import avg_pool2d_case
 from test_ops_elementwise import UNARY, unary_calls
 
 import stag
@@ -97,6 +98,8 @@ def _reshape(data):
 def _permute(data):
     shape = data.draw(shapes(min_dims=1))
     axes = data.draw(st.permutations(range(len(shape))))
+    negative = data.draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
+    axes = [a - len(shape) if flip else a for a, flip in zip(axes, negative)]  # -1 is ndim - 1
     return (lambda t: t.permute(*axes)), [data.draw(floats(shape))]
 
 
@@ -249,6 +252,7 @@ GRADCHECK_CASES = {
     "masked_softmax": _masked_softmax,
     "conv2d": conv2d_case,
     "max_pool2d": max_pool2d_case,
+    "avg_pool2d": avg_pool2d_case,
 }
 
 # Cases whose primitive is inside a composite, not the op that makes the output.

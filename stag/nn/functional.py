@@ -19,4 +19,7 @@ from stag.nn._losses import binary_cross_entropy_with_logits as binary_cross_ent
 from stag.nn._losses import cross_entropy as cross_entropy
 from stag.nn._losses import mse_loss as mse_loss
 from stag.nn._losses import nll_loss as nll_loss
+from stag.nn._normalization import batch_norm as batch_norm
 from stag.nn._normalization import layer_norm as layer_norm
+from stag.nn._pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
+from stag.nn._pooling import avg_pool2d as avg_pool2d
