@@ -25,6 +25,7 @@ from _gradcheck import (
 from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_einsum import einsum_case
 from test_nn_conv import conv2d_case, max_pool2d_case
 from test_nn_pooling import avg_pool2d_case
 from test_ops_elementwise import UNARY, unary_calls
@@ -232,6 +233,7 @@ GRADCHECK_CASES = {
     "softmax": _softmax_like(F.softmax),
     "log_softmax": _softmax_like(F.log_softmax),
     "matmul": _matmul,
+    "einsum": einsum_case,
     "reshape": _reshape,
     "transpose": _permute,
     "expand_dims": _unsqueeze,
