@@ -7,6 +7,7 @@ convolutional rows live in ``bench._convnets``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -164,16 +165,17 @@ def _checked_small(s: Sizes, mode: str) -> tuple[Step, int]:
 
 def _mlp_row(dims: str, batch: str) -> dict[str, Builder]:
     """The four contenders of an MLP row whose sizes are the fields ``dims`` and ``batch``."""
-    builders = {
+    builders: dict[str, Callable[[tuple[int, ...], int], tuple[Step, int]]] = {
         "stag": partial(_mlp_library, "stag"),
         "numpy": _mlp_numpy,
         "tuned": _mlp_tuned,
         "torch": partial(_mlp_library, "torch"),
     }
-    return {
-        name: (lambda s, build=build: build(getattr(s, dims), getattr(s, batch)))
-        for name, build in builders.items()
-    }
+
+    def sized(build: Callable[[tuple[int, ...], int], tuple[Step, int]]) -> Builder:
+        return lambda sizes: build(getattr(sizes, dims), getattr(sizes, batch))
+
+    return {name: sized(build) for name, build in builders.items()}
 
 
 BUILDERS: dict[str, dict[str, Builder]] = {

@@ -174,3 +174,52 @@ argmax = defprim("argmax", _reducer(np.argmax), facade=index_reduction(
 argmin = defprim("argmin", _reducer(np.argmin), facade=index_reduction(
     "Index (int64) of the smallest value over ``axis``."))
 # fmt: on
+
+
+# ------------------------------------------------------------ norms and scans
+def _norm(x: Array, *, axis: Axis, keepdims: bool) -> Array:
+    return np.asarray(np.sqrt(_add_reduce(x * x, axis=axis, keepdims=keepdims)))
+
+
+def _norm_vjp(g: Array, ans: Array, x: Array, axis: Axis, keepdims: bool) -> Array:
+    # x / |x|, and 0 where the norm is 0 (a subgradient, as PyTorch): never 0 / 0
+    g, ans = _expand(g, x.shape, axis, keepdims), _expand(ans, x.shape, axis, keepdims)
+    return np.asarray(g * x / np.where(ans == 0, 1, ans))
+
+
+def _reverse_cumsum(g: Array, axis: int) -> Array:
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+# fmt: off
+norm2 = defprim("norm2", _norm, _norm_vjp)
+defcomposite("std", reduction(
+    "Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1).",
+    extra="ddof: int = 0", impl="standard_deviation"))
+defcomposite("norm", reduction(
+    "The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0.",
+    extra="ord: float = 2", impl="vector_norm"))
+cumsum = defprim("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+    lambda g, ans, x, axis: _reverse_cumsum(g, axis))
+# fmt: on
+
+
+# ------------------------------------------------------------------ attention
+def _masked_softmax(x: Array, *, keep: Array | None) -> Array:
+    """Softmax over the last axis of ``x`` where ``keep`` (or -inf in ``x``) masks entries out.
+
+    A row with nothing kept is all zeros, never NaN: attention over a fully masked row
+    contributes nothing.
+    """
+    if keep is not None:
+        x = np.where(keep, x, -np.inf)
+    e = np.exp(x - _finite_max(x, -1))
+    total = _add_reduce(e, axis=-1, keepdims=True)
+    e /= np.where(total == 0, 1, total)
+    return np.asarray(e)
+
+
+# fmt: off
+masked_softmax = defprim("masked_softmax", _masked_softmax,
+    lambda g, ans, x, keep: ans * (g - _add_reduce(g * ans, axis=-1, keepdims=True)))
+# fmt: on
