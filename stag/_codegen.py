@@ -106,7 +106,8 @@ def with_extra(rule: Sequence[tuple[str, str, str]], extra: str) -> list[tuple[s
 def body(facade: Facade, family: str, name: str, call: str, indent: str) -> list[str]:
     inner = indent + "    "
     lines = [f'{inner}"""{facade.doc}"""'] if facade.doc else []
-    target = f"apply({family}.{name}, {call})" if facade.impl is None else f"{facade.impl}({call})"
+    impl = f"composites.{facade.impl}" if facade.impl else None  # stag/_composites.py
+    target = f"apply({family}.{name}, {call})" if impl is None else f"{impl}({call})"
     return lines + [f"{inner}return {target}"]
 
 
@@ -177,7 +178,8 @@ def tensor_reductions() -> Iterator[str]:
             call = "self, axis=axis, keepdims=keepdims"
             if facade.extra:
                 impl = with_extra([impl], facade.extra)[0]
-                call = "self, axis, keepdims, ddof" if facade.impl else call
+                names = [part.split(":")[0].strip() for part in facade.extra.split(",")]
+                call = ", ".join(["self, axis, keepdims", *names]) if facade.impl else call
         elif facade.rule == "index":
             rule, impl, call = INDEX_RULE, INDEX_IMPL, "self, axis=axis, keepdims=False"
         else:
@@ -201,6 +203,7 @@ def free_functions() -> Iterator[str]:
             yield from overloads(name, BINARY_FUNCTION_RULE, "")
             yield from signature(name, *BINARY_FUNCTION_IMPL, "", stub=False)
             yield f'    """{facade.doc}"""'
+            yield f'    expect_tensor("{name}", x)'
             yield f"    return binary({family}.{name}, x, y)"
         yield ""
         yield ""
@@ -208,9 +211,17 @@ def free_functions() -> Iterator[str]:
 
 def function_names() -> list[str]:
     """Every public function of ``_free_functions``: generated or written there by hand."""
+    import stag._free_functions as module
+
     generated = [name for name, facade, _ in facades() if facade.function]
-    by_hand = ["concat", "matmul", "stack", "where"]
-    return sorted(generated + by_hand, key=_natural)
+    by_hand = [
+        name
+        for name, value in vars(module).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == module.__name__
+        and not name.startswith("_")
+    ]
+    return sorted(set(generated) | set(by_hand), key=_natural)
 
 
 def _natural(name: str) -> list[str | int]:

@@ -10,7 +10,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
 
@@ -18,17 +18,28 @@ import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
-from stag._autograd import Array, Record, RecordView, grad_mode
+from stag import _composites as composites
+from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
+from stag._operands import (
+    DEFAULT_FLOAT,
+    Scalar,
+    constants,
+    expect_tensor,
+    fits,
+    new_constant,
+    not_tensors,
+    promote,
+    python_number,
+    scalar_constant,
+)
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
 if TYPE_CHECKING:
     from typing_extensions import CapsuleType  # for DLPack (types.CapsuleType from 3.13)
 
-Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
-DEFAULT_FLOAT = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
 
@@ -113,6 +124,18 @@ class Tensor(Generic[*Shape]):
     @property
     def is_leaf(self) -> bool:
         return self._record is None
+
+    def retain_grad(self) -> Self:
+        """Keep this computed tensor's gradient in ``.grad`` at the next ``backward()``,
+        as PyTorch's ``retain_grad``; a leaf keeps its gradient anyway.  For a gradient
+        without touching any ``.grad``, ``stag.grad_of(output, tensor)``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "retain_grad: this tensor does not require grad (no gradient reaches it)"
+            )
+        if self._record is not None:
+            _autograd.retain(self)
+        return self
 
     def detach(self) -> Tensor[*Shape]:
         """The same values, cut from the graph: shares memory and the version counter.
@@ -258,26 +281,24 @@ class Tensor(Generic[*Shape]):
         if self._requires_grad and grad_mode.enabled:
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad while grad mode is "
-                f"on; write `x = x {name.rstrip('=_')} y` in a model, or wrap updates of "
-                "parameters in stag.no_grad()"
+                "on (it would rewrite the graph); compute a new tensor in a model "
+                "(`x = x + y`), or update parameters under stag.no_grad()"
             )
-        data = self._data
-        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
-            # a read-only array, or a view of an array stag does not track (a user's
-            # array, a DataLoader's): never written through
-            data = self._data = data.copy()
-        self._version += 1
-        return data
+        return self._own_array()
 
     def _operand(self, name: str, other: Tensor[*AnyShape] | Scalar) -> Array:
         """``other`` as an array that broadcasts into this tensor's shape and dtype."""
-        value = other._data if isinstance(other, Tensor) else _python_number(name, other)
+        if type(other) is Tensor:
+            value = other._data
+            if value.dtype is self._data.dtype and value.shape == self._data.shape:
+                return value  # the common case (an optimizer's update), checked in two tests
+        else:
+            value = other._data if isinstance(other, Tensor) else python_number(name, other)
         shape, dtype = self._data.shape, self._data.dtype
-        if value.shape != shape and np.broadcast_shapes(value.shape, shape) != shape:
+        if value.shape != shape and not fits(value.shape, shape):
             raise ShapeError(
                 f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
-                f"{shape} (the result would have shape {np.broadcast_shapes(value.shape, shape)});"
-                " use the out-of-place operator to get a new tensor"
+                f"{shape}; use the out-of-place operator to get a new tensor"
             )
         if dtype.kind != "f" and value.dtype.kind == "f":
             raise DTypeError(
@@ -309,8 +330,15 @@ class Tensor(Generic[*Shape]):
         this tensor, and an array that is read-only or a view of an array stag does not
         track is copied first, so nothing else changes with it.
         """
+        return self._own_array()
+
+    def _own_array(self) -> Array:
+        """The array to write into, version bumped: copied first if it is read-only, or a
+        view of an array stag does not track (a user's, a DataLoader's): never written
+        through.  A view of another tensor (``detach()``, ``t[i]``) writes into it."""
         data = self._data
-        if not data.flags.writeable or not (data.flags.owndata or type(self) is not Tensor):
+        flags = data.flags  # a new flags object per access: read it once
+        if not flags.writeable or not (flags.owndata or type(self) is not Tensor):
             data = self._data = data.copy()
         self._version += 1
         return data
@@ -352,13 +380,13 @@ class Tensor(Generic[*Shape]):
         """
         checked = check_index(self._data.shape, index, _unwrap, masks=True)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
-        array = value._data if isinstance(value, Tensor) else _python_number("setitem", value)
+        array = value._data if isinstance(value, Tensor) else python_number("setitem", value)
         if self._data.dtype.kind != "f" and array.dtype.kind == "f":
             raise DTypeError(
                 f"setitem: float values cannot be written into a {self._data.dtype} tensor"
             )
         part = self._data[items]
-        if np.broadcast_shapes(array.shape, part.shape) != part.shape:
+        if not fits(array.shape, part.shape):
             raise ShapeError(
                 f"setitem: a value of shape {array.shape} does not fit the indexed part of "
                 f"shape {part.shape} (tensor shape {self._data.shape})"
@@ -642,6 +670,10 @@ class Tensor(Generic[*Shape]):
         """Cosine elementwise (radians)."""
         return apply(elementwise.cos, self)
 
+    def erf(self) -> Tensor[*Shape]:
+        """The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."""
+        return apply(elementwise.erf, self)
+
     def sigmoid(self) -> Tensor[*Shape]:
         """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
         return apply(elementwise.sigmoid, self)
@@ -798,7 +830,65 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[*AnyShape]: ...
     def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
-        return variance(self, axis, keepdims, ddof)
+        return composites.variance(self, axis, keepdims, ddof)
+
+    @overload
+    def std(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[()]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def std(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor[*AnyShape]: ...
+    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+        """Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1)."""
+        return composites.standard_deviation(self, axis, keepdims, ddof)
+
+    @overload
+    def norm(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[()]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]: ...
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]:
+        """The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0."""
+        return composites.vector_norm(self, axis, keepdims, ord)
 
     # </generated: reductions>
 
@@ -840,6 +930,79 @@ class Tensor(Generic[*Shape]):
 
     def __rmatmul__(self, other: Array) -> Tensor[*AnyShape]:
         raise TypeError(not_tensors("matmul", (other,)))  # an array @ a tensor: say the fix
+
+    # ------------------------------------------------ scans, sorting, splits, masks
+    # Bodies in stag/_composites.py: these signatures are the typed facade.
+    def cumsum(self, axis: int) -> Tensor[*Shape]:
+        """Running sums along ``axis`` (the shape is kept)."""
+        return composites.cumsum(self, axis)
+
+    @overload
+    def topk(
+        self: Tensor[*B, N], k: K, axis: Literal[-1] = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*B, K], Tensor[*B, K]]: ...
+    @overload
+    def topk(
+        self, k: int, axis: int, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]: ...
+    def topk(
+        self, k: object, axis: int = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]:
+        """The ``k`` largest (``largest=False``: smallest) values along ``axis``, in order,
+        and their indices (int64); the values are differentiable."""
+        indices = composites.topk_indices(self, k, axis, largest)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def sort(
+        self, axis: int = -1, *, descending: bool = False
+    ) -> tuple[Tensor[*Shape], Tensor[*Shape]]:
+        """The values sorted along ``axis`` (stable) and the indices that sort them."""
+        indices = composites.order("sort", self, axis, descending)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def argsort(self, axis: int = -1, *, descending: bool = False) -> Tensor[*Shape]:
+        """The indices (int64) that sort the values along ``axis`` (stable)."""
+        return Tensor(composites.order("argsort", self, axis, descending))
+
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[2], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[3], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[4], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]: ...
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]:
+        """``n`` equal parts along ``axis`` (views): ``q, k, v = qkv.chunk(3)`` is typed.
+
+        The size must divide by ``n`` (``stag.split`` takes unequal sizes).
+        """
+        return tuple(composites.chunk(self, n, axis))
+
+    @overload
+    def masked_fill(self, mask: Tensor[*Shape], value: float) -> Tensor[*Shape]: ...
+    @overload
+    def masked_fill(
+        self: Tensor[*B, M, N], mask: Tensor[M, N], value: float
+    ) -> Tensor[*B, M, N]: ...
+    @overload
+    def masked_fill(self: Tensor[*B, N], mask: Tensor[N], value: float) -> Tensor[*B, N]: ...
+    def masked_fill(self, mask: Tensor[*AnyShape], value: float) -> Tensor[*AnyShape]:
+        """``value`` where the bool ``mask`` is true, else these values (the gradient flows
+        where it is false).  The mask broadcasts into this shape: a ``(T, T)`` causal mask
+        over ``(B, H, T, T)`` scores."""
+        return composites.masked_fill(self, mask, value)
+
+    def expand(self, *sizes: *S) -> Tensor[*S]:
+        """A read-only view broadcast to ``sizes`` (-1 keeps a size), as PyTorch's ``expand``;
+        its gradient is summed back over the expanded dims."""
+        return composites.broadcast("expand", self, sizes)
 
     # ----------------------------------------------------------- movement
     @property
@@ -939,9 +1102,10 @@ class Tensor(Generic[*Shape]):
 
         Typed exactly for every order of 2 and 3 axes and the NCHW/NHWC moves of 4.
         """
-        if sorted(a % max(self._data.ndim, 1) for a in axes) != list(range(self._data.ndim)):
+        order = tuple(a % max(self._data.ndim, 1) for a in axes)  # the VJP inverts it
+        if sorted(order) != list(range(self._data.ndim)):
             raise ShapeError(f"permute: {axes} is not an order of the axes of shape {self.shape}")
-        return apply(movement.transpose, self, axes=axes)
+        return apply(movement.transpose, self, axes=order)
 
     def reshape(self, *dims: *S) -> Tensor[*S]:
         """The same values in shape ``dims`` (one may be -1: inferred).
@@ -1119,7 +1283,7 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
         out._grad = None
         out._version = 0
         out._seq = next(_autograd.creation_order)
-    if grad_mode.enabled and prim.vjps:
+    if (everywhere.recording or grad_mode.enabled) and prim.vjps:
         for a in args:
             if a._requires_grad:
                 if len(args) == 1:
@@ -1157,7 +1321,11 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
     out._grad = None
     out._version = 0
     out._seq = next(_autograd.creation_order)
-    if grad_mode.enabled and (x._requires_grad or y._requires_grad) and prim.vjps:
+    if (
+        (x._requires_grad or y._requires_grad)
+        and (everywhere.recording or grad_mode.enabled)
+        and prim.vjps
+    ):
         out._requires_grad = True
         out._record = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
     else:
@@ -1211,100 +1379,6 @@ def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*An
     return out
 
 
-def not_tensors(name: str, args: tuple[object, ...]) -> str:
-    """The ``TypeError`` text for an argument that is not a tensor (an array, a list)."""
-    kinds = ", ".join(type(a).__name__ for a in args if not isinstance(a, Tensor))
-    return f"{name}: expected Tensor arguments, got {kinds}; wrap it with stag.tensor(...)"
-
-
-def expect_tensor(name: str, value: object) -> None:
-    """Raise the ``TypeError`` of ``not_tensors`` unless ``value`` is a tensor."""
-    if not isinstance(value, Tensor):
-        raise TypeError(not_tensors(name, (value,)))
-
-
-def _python_number(name: str, value: object) -> Array:
-    """A Python (or numpy) real number as a 0-d array; anything else is a TypeError."""
-    if isinstance(value, complex | np.complexfloating) or not isinstance(
-        value, int | float | np.number
-    ):
-        kind = type(value).__name__
-        raise TypeError(
-            f"{name}: expected a Tensor or a real Python number, got {kind}; "
-            "wrap it with stag.tensor(...)"
-        )
-    return np.asarray(value)
-
-
-# Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
-# make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
-# in a loop reuses one instead of making one per call; a dtype's cache is cleared
-# when it grows (a learning-rate schedule, say).  Integer tensors are not cached: the
-# constant's dtype would depend on the number's type, and that path is not hot.
-_constants: dict[np.dtype[Any], dict[float, Tensor[()]]] = {
-    np.dtype(t): {} for t in (np.float16, np.float32, np.float64)
-}
-
-
-def scalar_constant(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
-    """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    try:
-        return _constants[like._data.dtype][value]
-    except (KeyError, TypeError):
-        return _new_constant(value, like, op)
-
-
-def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find.
-
-    A Python float meeting an integer tensor is float32, stag's default float (PyTorch's
-    rule), and ``binary`` then computes in float32: never a silent float64.
-    """
-    number = _python_number(op, value)
-    dtype = like._data.dtype
-    if dtype.kind == "f":
-        number = number.astype(dtype)
-    elif number.dtype.kind == "f":
-        number = number.astype(DEFAULT_FLOAT)
-    constant: Tensor[()] = Tensor(number)
-    constant._data.flags.writeable = False
-    cache = _constants.get(dtype)
-    if cache is not None:
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[value] = constant
-    return constant
-
-
-def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
-    """Raise ``DTypeError`` for two different floating dtypes meeting in op ``name``."""
-    dx, dy = x._data.dtype, y._data.dtype
-    if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
-        raise DTypeError(
-            f"{name}: dtypes {dx} and {dy} differ; convert one of them first "
-            f"(.astype(np.{dy}), for instance)"
-        )
-
-
-def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*AnyShape]]:
-    """The tensors in one dtype where one is floating: PyTorch's rule, not numpy's.
-
-    Integer and bool tensors meeting a float32 one become float32 (numpy would give
-    float64); two different floating dtypes are a ``DTypeError``: convert one yourself.
-    """
-    floats = {t._data.dtype for t in tensors if t._data.dtype.kind == "f"}
-    if not floats:
-        return list(tensors)
-    if len(floats) > 1:
-        first, second = sorted(floats, key=str)[:2]
-        raise DTypeError(
-            f"{name}: dtypes {first} and {second} differ; convert one of them first "
-            f"(.astype(np.{second}), for instance)"
-        )
-    (dtype,) = floats
-    return [t if t._data.dtype == dtype else Tensor(t._data.astype(dtype)) for t in tensors]
-
-
 def binary(
     prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
 ) -> Tensor[*AnyShape]:
@@ -1316,16 +1390,8 @@ def binary(
             x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
-        constant = _constants[x._data.dtype][y]
+        constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
-        constant = _new_constant(y, x, prim.name)
+        constant = new_constant(y, x, prim.name)
         return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)
-
-
-def variance(x: Tensor[*AnyShape], axis: Axis, keepdims: bool, ddof: int) -> Tensor[*AnyShape]:
-    """``Tensor.var``: the mean of squared deviations, ``ddof`` taken from the count."""
-    centered = x - apply(reduce.mean, x, axis=axis, keepdims=True)
-    squares = apply(reduce.sum, centered * centered, axis=axis, keepdims=keepdims)
-    count = reduce.count(x._data.shape, axis)
-    return squares / float(count - ddof)

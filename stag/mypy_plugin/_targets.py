@@ -24,6 +24,7 @@ TENSOR_TILE = f"{TENSOR}.tile"
 CONCAT = f"{FUNCTIONS}.concat"
 STACK = f"{FUNCTIONS}.stack"
 MATMUL = f"{FUNCTIONS}.matmul"
+EINSUM = "stag._einsum.einsum"
 CONV2D = f"{CONV_FUNCTIONAL}.conv2d"
 MAX_POOL2D = f"{CONV_FUNCTIONAL}.max_pool2d"
 
