@@ -193,7 +193,7 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv, __doc__.splitlines()[0], epochs=20, quick_epochs=2)
+    args = parse_args(argv, (__doc__ or "").splitlines()[0], epochs=20, quick_epochs=2)
     epochs: int = args.epochs
 
     data = load_data(args.seed)

@@ -147,7 +147,7 @@ def train(opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv, __doc__.splitlines()[0], epochs=30, quick_epochs=3)
+    args = parse_args(argv, (__doc__ or "").splitlines()[0], epochs=30, quick_epochs=3)
     epochs: int = args.epochs
 
     data = load_data(args.seed)

@@ -97,7 +97,7 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights")
     parser.add_argument("--quick", action="store_true", help="fewer steps (used by the tests)")
     parser.add_argument("--lr", type=float, default=0.05, help="learning rate")

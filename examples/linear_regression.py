@@ -76,7 +76,7 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the data and the init")
     parser.add_argument("--quick", action="store_true", help="fewer epochs (used by the tests)")
     parser.add_argument("--epochs", type=int, default=None, help="passes over the data (30)")

@@ -79,7 +79,7 @@ def second_expression(rng: np.random.Generator) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="picks the second point")
     parser.add_argument("--quick", action="store_true", help="accepted; it is quick")
     args = parser.parse_args(argv)

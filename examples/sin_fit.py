@@ -104,7 +104,7 @@ def plot(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights")
     parser.add_argument("--quick", action="store_true", help="fewer steps (used by the tests)")
     parser.add_argument("--epochs", type=int, default=None, help="full-batch steps (2000)")

@@ -146,7 +146,7 @@ def softmax_and_backward(m: Tensor[L2, L3]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the random tensors")
     parser.add_argument("--quick", action="store_true", help="a smaller batch (used by the tests)")
     args = parser.parse_args(argv)

@@ -20,11 +20,14 @@ from stag._creation import arange as arange
 from stag._creation import eye as eye
 from stag._creation import full as full
 from stag._creation import full_like as full_like
+from stag._creation import linspace as linspace
 from stag._creation import manual_seed as manual_seed
+from stag._creation import multinomial as multinomial
 from stag._creation import ones as ones
 from stag._creation import ones_like as ones_like
 from stag._creation import rand as rand
 from stag._creation import rand_like as rand_like
+from stag._creation import randint as randint
 from stag._creation import randn as randn
 from stag._creation import randn_like as randn_like
 from stag._creation import tensor as tensor
@@ -33,13 +36,18 @@ from stag._creation import zeros_like as zeros_like
 from stag._dims import L1 as L1
 from stag._dims import AnyShape as AnyShape
 from stag._dims import Dyn as Dyn
+from stag._dlpack import from_dlpack as from_dlpack
+from stag._einsum import einsum as einsum
 from stag._errors import DTypeError as DTypeError
 from stag._errors import ShapeError as ShapeError
 
 # <generated: functions>
 from stag._free_functions import abs as abs
+from stag._free_functions import broadcast_to as broadcast_to
 from stag._free_functions import concat as concat
 from stag._free_functions import cos as cos
+from stag._free_functions import cumsum as cumsum
+from stag._free_functions import erf as erf
 from stag._free_functions import exp as exp
 from stag._free_functions import expm1 as expm1
 from stag._free_functions import log as log
@@ -52,12 +60,17 @@ from stag._free_functions import minimum as minimum
 from stag._free_functions import relu as relu
 from stag._free_functions import sigmoid as sigmoid
 from stag._free_functions import sin as sin
+from stag._free_functions import split as split
 from stag._free_functions import sqrt as sqrt
 from stag._free_functions import stack as stack
 from stag._free_functions import tanh as tanh
+from stag._free_functions import tril as tril
+from stag._free_functions import triu as triu
 from stag._free_functions import where as where
 
 # </generated: functions>
+from stag._ipython import load_ipython_extension as load_ipython_extension
+from stag._ipython import unload_ipython_extension as unload_ipython_extension
 from stag._shapecheck import checking_enabled as checking_enabled
 from stag._shapecheck import disable_checking as disable_checking
 from stag._shapecheck import install_import_hook as install_import_hook
@@ -66,6 +79,7 @@ from stag._shapecheck import shapecheck as shapecheck
 from stag._tensor import Tensor as Tensor
 from stag._transforms import derivative as derivative
 from stag._transforms import grad as grad
+from stag._transforms import grad_of as grad_of
 from stag._transforms import register_pytree as register_pytree
 from stag._transforms import tree_flatten as tree_flatten
 from stag._transforms import tree_unflatten as tree_unflatten

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from typing import Any, Protocol, Self, TypeAlias
@@ -205,6 +206,8 @@ def backward(
             if capture is None:
                 _accumulate(t, g, id(g) in passed_on)
             continue
+        if retained and capture is None and id(t) in retained:  # t.retain_grad()
+            _accumulate(t, g, True)
         prim, parents, datas, kwargs, versions = record
         if not parents or t._version:
             _check_versions(t, record)
@@ -232,6 +235,18 @@ def backward(
                 grads[p] = previous + gp
         if not retain_graph:
             t._record = prim.freed_record
+
+
+#: Non-leaf tensors whose gradient backward keeps in ``.grad`` (``Tensor.retain_grad()``),
+#: by id; an entry leaves with its tensor (a weak reference's callback).  Not a WeakSet:
+#: that compares tensors with ``==``, which is elementwise.
+retained: dict[int, weakref.ref[Traced]] = {}
+
+
+def retain(t: Traced) -> None:
+    """Keep ``t``'s gradient in ``t._grad`` at the next backward."""
+    key = id(t)
+    retained[key] = weakref.ref(t, lambda _ref: retained.pop(key, None))
 
 
 def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:

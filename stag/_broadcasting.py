@@ -85,6 +85,33 @@ def check(op: str, *shapes: Shape) -> None:
 
 def refusal(op: str, left: Shape, right: Shape) -> str | None:
     """Why ``left`` and ``right`` may not meet in ``op`` under stag's rule, or None."""
+    found = _stretched(left, right)
+    if found is None:
+        return None
+    short, long, axis = found
+    missing = len(long) - len(short)
+    leading = "an implicit leading dim" if missing == 1 else f"{missing} implicit leading dims"
+    return (
+        f"{op}: shapes {left} and {right} would broadcast to {_numpy_result(left, right)}: "
+        f"numpy gives {short} {leading} and stretches dim {axis} of {long}, of size 1, "
+        f"to {short[axis - missing]}; {_fix(short, long, axis)} "
+        "(stag.numpy_broadcasting() allows numpy's rule)"
+    )
+
+
+def rank_fix(left: Shape, right: Shape) -> str | None:
+    """The fix where ``left`` and ``right`` meet in the refused way, else None.
+
+    For the ops that write one shape into another (in-place operators, ``masked_fill``,
+    setitem): numpy refuses those too, and the edit that was meant is the same.
+    """
+    found = _stretched(left, right)
+    return None if found is None else _fix(*found)
+
+
+def _stretched(left: Shape, right: Shape) -> tuple[Shape, Shape, int] | None:
+    """(shorter, longer, axis) where a rank promotion stretches dim ``axis`` of the longer
+    shape, of size 1; None where the ranks are equal or nothing of the kind happens."""
     if len(left) == len(right):
         return None
     short, long = (left, right) if len(left) < len(right) else (right, left)
@@ -93,15 +120,7 @@ def refusal(op: str, left: Shape, right: Shape) -> str | None:
         (i + missing for i, size in enumerate(short) if long[i + missing] == 1 and size != 1),
         None,
     )
-    if axis is None:
-        return None
-    leading = "an implicit leading dim" if missing == 1 else f"{missing} implicit leading dims"
-    return (
-        f"{op}: shapes {left} and {right} would broadcast to {_numpy_result(left, right)}: "
-        f"numpy gives {short} {leading} and stretches dim {axis} of {long}, of size 1, "
-        f"to {short[axis - missing]}; {_fix(short, long, axis)} "
-        "(stag.numpy_broadcasting() allows numpy's rule)"
-    )
+    return None if axis is None else (short, long, axis)
 
 
 def _numpy_result(left: Shape, right: Shape) -> Shape:

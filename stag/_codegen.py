@@ -152,14 +152,14 @@ def swapaxes_rule() -> list[tuple[str, str, str]]:
 
 
 MOVEMENT = (
-    ("transpose", transpose_rule, "*axes: int", "transposed(self, axes)"),
+    ("transpose", transpose_rule, "*axes: int", "composites.transposed(self, axes)"),
     (
         "swapaxes",
         swapaxes_rule,
         "axis1: int, axis2: int",
-        'swapped(self, "swapaxes", axis1, axis2)',
+        'composites.swapped(self, "swapaxes", axis1, axis2)',
     ),
-    ("permute", permute_rule, "*axes: int", "permuted(self, axes)"),
+    ("permute", permute_rule, "*axes: int", "composites.permuted(self, axes)"),
 )
 MOVEMENT_DOCS = {
     "transpose": "All axes reversed (numpy's ``x.transpose()``), or two swapped "
@@ -209,7 +209,8 @@ def with_extra(rule: Sequence[tuple[str, str, str]], extra: str) -> list[tuple[s
 def body(facade: Facade, family: str, name: str, call: str, indent: str) -> list[str]:
     inner = indent + "    "
     lines = [f'{inner}"""{facade.doc}"""'] if facade.doc else []
-    target = f"apply({family}.{name}, {call})" if facade.impl is None else f"{facade.impl}({call})"
+    impl = f"composites.{facade.impl}" if facade.impl else None  # stag/_composites.py
+    target = f"apply({family}.{name}, {call})" if impl is None else f"{impl}({call})"
     return lines + [f"{inner}return {target}"]
 
 
@@ -290,7 +291,8 @@ def tensor_reductions() -> Iterator[str]:
             call = "self, axis=axis, keepdims=keepdims"
             if facade.extra:
                 impl = with_extra([impl], facade.extra)[0]
-                call = "self, axis, keepdims, ddof" if facade.impl else call
+                names = [part.split(":")[0].strip() for part in facade.extra.split(",")]
+                call = ", ".join(["self, axis, keepdims", *names]) if facade.impl else call
         elif facade.rule == "index":
             rule, impl, call = INDEX_RULE, INDEX_IMPL, "self, axis=axis, keepdims=False"
         else:
@@ -322,9 +324,17 @@ def free_functions() -> Iterator[str]:
 
 def function_names() -> list[str]:
     """Every public function of ``_free_functions``: generated or written there by hand."""
+    import stag._free_functions as module
+
     generated = [name for name, facade, _ in facades() if facade.function]
-    by_hand = ["concat", "matmul", "stack", "where"]
-    return sorted(generated + by_hand, key=_natural)
+    by_hand = [
+        name
+        for name, value in vars(module).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == module.__name__
+        and not name.startswith("_")
+    ]
+    return sorted(set(generated) | set(by_hand), key=_natural)
 
 
 def _natural(name: str) -> list[str | int]:

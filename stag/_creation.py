@@ -7,16 +7,18 @@ with ``n: Batch`` and a declared ``Tensor[Batch, Literal[784]]`` target.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from stag._dims import AnyShape, Dyn, N, S
-from stag._errors import ShapeError
-from stag._tensor import Tensor, array_of
+from stag._dims import AnyShape, B, Dyn, K, N, S
+from stag._errors import DTypeError, ShapeError
+from stag._operands import array_of
+from stag._tensor import Tensor
 
 DType = npt.DTypeLike
+C = TypeVar("C")
 _DEFAULT_FLOAT = np.dtype(np.float32)
 
 
@@ -110,8 +112,80 @@ def ones(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> 
 def full(
     shape: tuple[*S], fill_value: float, *, dtype: DType | None = None, requires_grad: bool = False
 ) -> Tensor[*S]:
-    """A tensor of shape ``shape`` filled with ``fill_value``."""
-    return _leaf(np.full(_shape("full", shape), fill_value, float_dtype(dtype)), requires_grad)
+    """A tensor of shape ``shape`` filled with ``fill_value`` (float32 unless ``dtype``).
+
+    A fill value the dtype cannot hold (``7.5`` in an int tensor) is a ``DTypeError``,
+    never a silent truncation.
+    """
+    target = float_dtype(dtype)
+    if target.kind in "iub" and np.asarray(fill_value, dtype=target) != fill_value:
+        raise DTypeError(f"full: fill_value {fill_value!r} does not fit dtype {target}")
+    return _leaf(np.full(_shape("full", shape), fill_value, target), requires_grad)
+
+
+def linspace(
+    start: float, stop: float, num: N, *, dtype: DType | None = None, requires_grad: bool = False
+) -> Tensor[N]:
+    """``num`` evenly spaced values from ``start`` to ``stop``, both included (float32)."""
+    (count,) = _shape("linspace", [num])
+    return _leaf(np.linspace(start, stop, count, dtype=float_dtype(dtype)), requires_grad)
+
+
+def randint(
+    low: int,
+    high: int,
+    *dims: *S,
+    dtype: DType | None = None,
+    generator: Generator | None = None,
+) -> Tensor[*S]:
+    """Integers drawn uniformly from ``[low, high)`` (int64 unless ``dtype``): PyTorch's
+    ``torch.randint(low, high, size)`` with the sizes as arguments, as ``zeros``."""
+    if not (isinstance(low, int | np.integer) and isinstance(high, int | np.integer)):
+        raise TypeError(f"randint: low and high must be ints, got {low!r} and {high!r}")
+    if not low < high:
+        raise ValueError(f"randint: expected low < high, got [{low}, {high})")
+    rng = (generator or default_generator).rng
+    target = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
+    return Tensor(rng.integers(low, high, _shape("randint", dims), dtype=target))
+
+
+def multinomial(
+    probs: Tensor[*B, C],
+    num_samples: K,
+    *,
+    replacement: bool = False,
+    generator: Generator | None = None,
+) -> Tensor[*B, K]:
+    """Indices drawn from the categorical distribution of each row of ``probs`` (int64).
+
+    ``probs`` holds non-negative weights over the last axis (normalised here, as
+    PyTorch does); without ``replacement`` a row gives distinct indices.  Sampling is
+    outside the graph, as in PyTorch.
+    """
+    weights = array_of("multinomial", probs)
+    rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
+    (count,) = _shape("multinomial", [num_samples])
+    _check_weights(rows, count, replacement)
+    rng = (generator or default_generator).rng
+    drawn = [rng.choice(len(p), count, replace=replacement, p=p / p.sum()) for p in rows]
+    return Tensor(np.asarray(drawn, dtype=np.int64).reshape(*weights.shape[:-1], count))
+
+
+def _check_weights(rows: npt.NDArray[Any], count: int, replacement: bool) -> None:
+    if rows.ndim != 2 or rows.shape[-1] == 0:
+        raise ShapeError(
+            f"multinomial: probs must have a last axis of categories, got shape {rows.shape}"
+        )
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0) or np.any(rows.sum(axis=-1) <= 0):
+        raise ValueError(
+            "multinomial: probs must be finite, non-negative, with a positive sum per row"
+        )
+    nonzero = int(np.count_nonzero(rows, axis=-1).min())
+    if not replacement and count > nonzero:
+        raise ValueError(
+            f"multinomial: {count} samples without replacement from a row with {nonzero} "
+            "non-zero weights; pass replacement=True"
+        )
 
 
 def randn(

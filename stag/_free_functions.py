@@ -14,18 +14,12 @@ from typing import Literal, overload
 import numpy as np
 
 from stag import _broadcasting as broadcasting
+from stag import _composites as composites
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S, Shape
 from stag._errors import ShapeError
+from stag._operands import Scalar, expect_tensor, promote, scalar_constant
 from stag._ops import Primitive, elementwise, movement
-from stag._tensor import (
-    Scalar,
-    Tensor,
-    apply,
-    binary,
-    expect_tensor,
-    promote,
-    scalar_constant,
-)
+from stag._tensor import Tensor, apply, binary
 
 
 # <generated: functions>
@@ -156,6 +150,11 @@ def cos(x: Tensor[*S]) -> Tensor[*S]:
     return apply(elementwise.cos, x)
 
 
+def erf(x: Tensor[*S]) -> Tensor[*S]:
+    """The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."""
+    return apply(elementwise.erf, x)
+
+
 def sigmoid(x: Tensor[*S]) -> Tensor[*S]:
     """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
     return apply(elementwise.sigmoid, x)
@@ -274,3 +273,50 @@ def _join(
     for t in tensors:
         expect_tensor(name, t)
     return apply(prim, *promote(name, tensors), axis=axis)
+
+
+def cumsum(x: Tensor[*S], axis: int) -> Tensor[*S]:
+    """Running sums along ``axis``, as ``x.cumsum(axis)``."""
+    expect_tensor("cumsum", x)
+    return x.cumsum(axis)
+
+
+@overload
+def split(
+    x: Tensor[*B, N], sizes: tuple[int, int], axis: Literal[-1] = -1
+) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+@overload
+def split(
+    x: Tensor[*B, N], sizes: tuple[int, int, int], axis: Literal[-1] = -1
+) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+@overload
+def split(
+    x: Tensor[*AnyShape], sizes: Sequence[int], axis: int = -1
+) -> tuple[Tensor[*AnyShape], ...]: ...
+def split(
+    x: Tensor[*AnyShape], sizes: Sequence[int], axis: int = -1
+) -> tuple[Tensor[*AnyShape], ...]:
+    """``x`` cut along ``axis`` into parts of the given ``sizes`` (views; they must add up).
+
+    PyTorch's ``torch.split(x, [2, 3], dim)``; for equal parts, ``x.chunk(n, axis)``.
+    """
+    expect_tensor("split", x)
+    return tuple(composites.split_sizes("split", x, tuple(sizes), axis))
+
+
+def tril(x: Tensor[*B, M, N], k: int = 0) -> Tensor[*B, M, N]:
+    """The lower triangle of the last two axes (zeros above diagonal ``k``)."""
+    expect_tensor("tril", x)
+    return composites.triangle("tril", x, k)
+
+
+def triu(x: Tensor[*B, M, N], k: int = 0) -> Tensor[*B, M, N]:
+    """The upper triangle of the last two axes (zeros below diagonal ``k``)."""
+    expect_tensor("triu", x)
+    return composites.triangle("triu", x, k)
+
+
+def broadcast_to(x: Tensor[*AnyShape], shape: tuple[*S]) -> Tensor[*S]:
+    """``x`` as a read-only view of ``shape`` (numpy's rule); the gradient is summed back."""
+    expect_tensor("broadcast_to", x)
+    return composites.broadcast("broadcast_to", x, shape)

@@ -10,7 +10,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
 
@@ -19,15 +19,30 @@ import numpy.typing as npt
 
 from stag import _autograd
 from stag import _broadcasting as broadcasting
+from stag import _composites as composites
 from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
+from stag._operands import (
+    DEFAULT_FLOAT,
+    Scalar,
+    constants,
+    expect_tensor,
+    fits,
+    new_constant,
+    not_tensors,
+    promote,
+    python_number,
+    scalar_constant,
+)
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
-Scalar = float  # int and bool are accepted where float is (PEP 484 numeric tower)
 FullSlice: TypeAlias = "slice[None, None, None]"  # `:`; `a:b` is slice[int, int, None]
-DEFAULT_FLOAT = np.dtype(np.float32)
+
+if TYPE_CHECKING:
+    from typing_extensions import CapsuleType  # for DLPack (types.CapsuleType from 3.13)
+
 _FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
 
@@ -113,6 +128,18 @@ class Tensor(Generic[*Shape]):
     def is_leaf(self) -> bool:
         return self._record is None
 
+    def retain_grad(self) -> Self:
+        """Keep this computed tensor's gradient in ``.grad`` at the next ``backward()``,
+        as PyTorch's ``retain_grad``; a leaf keeps its gradient anyway.  For a gradient
+        without touching any ``.grad``, ``stag.grad_of(output, tensor)``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "retain_grad: this tensor does not require grad (no gradient reaches it)"
+            )
+        if self._record is not None:
+            _autograd.retain(self)
+        return self
+
     def detach(self) -> Tensor[*Shape]:
         """The same values, cut from the graph: shares memory and the version counter.
 
@@ -146,6 +173,28 @@ class Tensor(Generic[*Shape]):
             return np.array(self._data, dtype=dtype)
         view = self.numpy()
         return view if dtype is None else view.astype(dtype)
+
+    # DLPack, for zero-copy exchange (stag.from_dlpack goes the other way; see stag/_dlpack.py)
+    def __dlpack__(
+        self,
+        *,
+        stream: None = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> CapsuleType:
+        """The values as a DLPack capsule, shared and read-only (``torch.from_dlpack(t)``).
+
+        A consumer of DLPack before 1.0 (no ``max_version``), which cannot mark them
+        read-only, gets numpy's ``BufferError``: give it ``t.numpy().copy()``.
+        """
+        return self.numpy().__dlpack__(
+            stream=stream, max_version=max_version, dl_device=dl_device, copy=copy
+        )
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(1, 0)``: DLPack's CPU (stag's values live in host memory)."""
+        return self._data.__dlpack_device__()
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
@@ -247,12 +296,13 @@ class Tensor(Generic[*Shape]):
             if value.dtype is self._data.dtype and value.shape == self._data.shape:
                 return value  # the common case (an optimizer's update), checked in two tests
         else:
-            value = other._data if isinstance(other, Tensor) else _python_number(name, other)
+            value = other._data if isinstance(other, Tensor) else python_number(name, other)
         shape, dtype = self._data.shape, self._data.dtype
-        if value.shape != shape and not _fits(value.shape, shape):
+        if value.shape != shape and not fits(value.shape, shape):
+            fix = broadcasting.rank_fix(shape, value.shape)
             raise ShapeError(
                 f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
-                f"{shape}; use the out-of-place operator to get a new tensor"
+                f"{shape}; " + (fix if fix else "use the out-of-place operator to get a new tensor")
             )
         if dtype.kind != "f" and value.dtype.kind == "f":
             raise DTypeError(
@@ -334,16 +384,18 @@ class Tensor(Generic[*Shape]):
         """
         checked = check_index(self._data.shape, index, _unwrap, masks=True)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
-        array = value._data if isinstance(value, Tensor) else _python_number("setitem", value)
+        array = value._data if isinstance(value, Tensor) else python_number("setitem", value)
         if self._data.dtype.kind != "f" and array.dtype.kind == "f":
             raise DTypeError(
                 f"setitem: float values cannot be written into a {self._data.dtype} tensor"
             )
         part = self._data[items]
-        if not _fits(array.shape, part.shape):
+        if not fits(array.shape, part.shape):
+            fix = broadcasting.rank_fix(part.shape, array.shape)
             raise ShapeError(
                 f"setitem: a value of shape {array.shape} does not fit the indexed part of "
                 f"shape {part.shape} (tensor shape {self._data.shape})"
+                + (f"; {fix}" if fix else "")
             )
         self._writable("setitem")[items] = array
 
@@ -766,6 +818,10 @@ class Tensor(Generic[*Shape]):
         """Cosine elementwise (radians)."""
         return apply(elementwise.cos, self)
 
+    def erf(self) -> Tensor[*Shape]:
+        """The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."""
+        return apply(elementwise.erf, self)
+
     def sigmoid(self) -> Tensor[*Shape]:
         """``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."""
         return apply(elementwise.sigmoid, self)
@@ -922,7 +978,65 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[*AnyShape]: ...
     def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
-        return variance(self, axis, keepdims, ddof)
+        return composites.variance(self, axis, keepdims, ddof)
+
+    @overload
+    def std(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[()]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ddof: int = 0
+    ) -> Tensor[*B]: ...
+    @overload
+    def std(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ddof: int = 0
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def std(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor[*AnyShape]: ...
+    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+        """Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1)."""
+        return composites.standard_deviation(self, axis, keepdims, ddof)
+
+    @overload
+    def norm(
+        self, axis: None = None, *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[()]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[*B, N], axis: Literal[-1], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[*B, L1]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[False] = False, ord: float = 2
+    ) -> Tensor[*B]: ...
+    @overload
+    def norm(
+        self: Tensor[N, *B], axis: Literal[0], *, keepdims: Literal[True], ord: float = 2
+    ) -> Tensor[L1, *B]: ...
+    @overload
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]: ...
+    def norm(
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+    ) -> Tensor[*AnyShape]:
+        """The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0."""
+        return composites.vector_norm(self, axis, keepdims, ord)
 
     # </generated: reductions>
 
@@ -957,6 +1071,79 @@ class Tensor(Generic[*Shape]):
 
     def __rmatmul__(self, other: Array) -> Tensor[*AnyShape]:
         raise TypeError(not_tensors("matmul", (other,)))  # an array @ a tensor: say the fix
+
+    # ------------------------------------------------ scans, sorting, splits, masks
+    # Bodies in stag/_composites.py: these signatures are the typed facade.
+    def cumsum(self, axis: int) -> Tensor[*Shape]:
+        """Running sums along ``axis`` (the shape is kept)."""
+        return composites.cumsum(self, axis)
+
+    @overload
+    def topk(
+        self: Tensor[*B, N], k: K, axis: Literal[-1] = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*B, K], Tensor[*B, K]]: ...
+    @overload
+    def topk(
+        self, k: int, axis: int, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]: ...
+    def topk(
+        self, k: object, axis: int = -1, *, largest: bool = True
+    ) -> tuple[Tensor[*AnyShape], Tensor[*AnyShape]]:
+        """The ``k`` largest (``largest=False``: smallest) values along ``axis``, in order,
+        and their indices (int64); the values are differentiable."""
+        indices = composites.topk_indices(self, k, axis, largest)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def sort(
+        self, axis: int = -1, *, descending: bool = False
+    ) -> tuple[Tensor[*Shape], Tensor[*Shape]]:
+        """The values sorted along ``axis`` (stable) and the indices that sort them."""
+        indices = composites.order("sort", self, axis, descending)
+        return composites.gathered(self, indices, axis), Tensor(indices)
+
+    def argsort(self, axis: int = -1, *, descending: bool = False) -> Tensor[*Shape]:
+        """The indices (int64) that sort the values along ``axis`` (stable)."""
+        return Tensor(composites.order("argsort", self, axis, descending))
+
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[2], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[3], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, N], n: Literal[4], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn], Tensor[*B, Dyn]]: ...
+    @overload
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]: ...
+    def chunk(self, n: int, axis: int = -1) -> tuple[Tensor[*AnyShape], ...]:
+        """``n`` equal parts along ``axis`` (views): ``q, k, v = qkv.chunk(3)`` is typed.
+
+        The size must divide by ``n`` (``stag.split`` takes unequal sizes).
+        """
+        return tuple(composites.chunk(self, n, axis))
+
+    @overload
+    def masked_fill(self, mask: Tensor[*Shape], value: float) -> Tensor[*Shape]: ...
+    @overload
+    def masked_fill(
+        self: Tensor[*B, M, N], mask: Tensor[M, N], value: float
+    ) -> Tensor[*B, M, N]: ...
+    @overload
+    def masked_fill(self: Tensor[*B, N], mask: Tensor[N], value: float) -> Tensor[*B, N]: ...
+    def masked_fill(self, mask: Tensor[*AnyShape], value: float) -> Tensor[*AnyShape]:
+        """``value`` where the bool ``mask`` is true, else these values (the gradient flows
+        where it is false).  The mask broadcasts into this shape: a ``(T, T)`` causal mask
+        over ``(B, H, T, T)`` scores."""
+        return composites.masked_fill(self, mask, value)
+
+    def expand(self, *sizes: *S) -> Tensor[*S]:
+        """A read-only view broadcast to ``sizes`` (-1 keeps a size), as PyTorch's ``expand``;
+        its gradient is summed back over the expanded dims."""
+        return composites.broadcast("expand", self, sizes)
 
     # ----------------------------------------------------------- movement
     @property
@@ -1053,7 +1240,7 @@ class Tensor(Generic[*Shape]):
     def transpose(self, *axes: int) -> Tensor[*AnyShape]: ...
     def transpose(self, *axes: int) -> Tensor[*AnyShape]:
         """All axes reversed (numpy's ``x.transpose()``), or two swapped (PyTorch's ``x.transpose(1, 2)``, as ``swapaxes``)."""
-        return transposed(self, axes)
+        return composites.transposed(self, axes)
 
     @overload
     def swapaxes(
@@ -1131,7 +1318,7 @@ class Tensor(Generic[*Shape]):
     def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]: ...
     def swapaxes(self, axis1: int, axis2: int) -> Tensor[*AnyShape]:
         """Axes ``axis1`` and ``axis2`` exchanged."""
-        return swapped(self, "swapaxes", axis1, axis2)
+        return composites.swapped(self, "swapaxes", axis1, axis2)
 
     @overload
     def permute(self: Tensor[M, K], a0: Literal[0], a1: Literal[1], /) -> Tensor[M, K]: ...
@@ -1261,7 +1448,7 @@ class Tensor(Generic[*Shape]):
     def permute(self, *axes: int) -> Tensor[*AnyShape]: ...
     def permute(self, *axes: int) -> Tensor[*AnyShape]:
         """Axes reordered: axis ``i`` of the result is axis ``axes[i]`` of ``self``."""
-        return permuted(self, axes)
+        return composites.permuted(self, axes)
 
     # </generated: movement>
 
@@ -1560,121 +1747,11 @@ def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
     return out
 
 
-def _fits(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether an array of shape ``value`` broadcasts into ``target`` without growing it."""
-    try:
-        return np.broadcast_shapes(value, target) == target
-    except ValueError:
-        return False
-
-
 def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
     """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
     out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
     out._grad = grad
     return out
-
-
-def not_tensors(name: str, args: tuple[object, ...]) -> str:
-    """The ``TypeError`` text for an argument that is not a tensor (an array, a list)."""
-    kinds = ", ".join(type(a).__name__ for a in args if not isinstance(a, Tensor))
-    return f"{name}: expected Tensor arguments, got {kinds}; wrap it with stag.tensor(...)"
-
-
-def array_of(name: str, t: object) -> Array:
-    """The array of tensor ``t`` (the ``TypeError`` of ``not_tensors`` for anything else)."""
-    if not isinstance(t, Tensor):
-        raise TypeError(not_tensors(name, (t,)))
-    return t._data
-
-
-def expect_tensor(name: str, *values: object) -> None:
-    """Raise the ``TypeError`` of ``not_tensors`` unless every value is a tensor."""
-    for value in values:
-        if not isinstance(value, Tensor):
-            raise TypeError(not_tensors(name, (value,)))
-
-
-def _python_number(name: str, value: object) -> Array:
-    """A Python (or numpy) real number as a 0-d array; anything else is a TypeError."""
-    if isinstance(value, complex | np.complexfloating) or not isinstance(
-        value, int | float | np.number
-    ):
-        kind = type(value).__name__
-        raise TypeError(
-            f"{name}: expected a Tensor or a real Python number, got {kind}; "
-            "wrap it with stag.tensor(...)"
-        )
-    return np.asarray(value)
-
-
-# Constant tensors for Python numbers: per floating dtype, by value (1, 1.0 and True
-# make the same constant there).  They are never exposed nor changed, so ``x * 2.0``
-# in a loop reuses one instead of making one per call; a dtype's cache is cleared
-# when it grows (a learning-rate schedule, say).  Integer tensors are not cached: the
-# constant's dtype would depend on the number's type, and that path is not hot.
-_constants: dict[np.dtype[Any], dict[float, Tensor[()]]] = {
-    np.dtype(t): {} for t in (np.float16, np.float32, np.float64)
-}
-
-
-def scalar_constant(value: Scalar, like: Tensor[*AnyShape], op: str = "op") -> Tensor[()]:
-    """A Python number as a constant 0-d tensor, in ``like``'s dtype if that is floating."""
-    try:
-        return _constants[like._data.dtype][value]
-    except (KeyError, TypeError):
-        return _new_constant(value, like, op)
-
-
-def _new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
-    """Make (and cache, for a floating ``like``) the constant ``scalar_constant`` did not find.
-
-    A Python float meeting an integer tensor is float32, stag's default float (PyTorch's
-    rule), and ``binary`` then computes in float32: never a silent float64.
-    """
-    number = _python_number(op, value)
-    dtype = like._data.dtype
-    if dtype.kind == "f":
-        number = number.astype(dtype)
-    elif number.dtype.kind == "f":
-        number = number.astype(DEFAULT_FLOAT)
-    constant: Tensor[()] = Tensor(number)
-    constant._data.flags.writeable = False
-    cache = _constants.get(dtype)
-    if cache is not None:
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[value] = constant
-    return constant
-
-
-def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
-    """Raise ``DTypeError`` for two different floating dtypes meeting in op ``name``."""
-    dx, dy = x._data.dtype, y._data.dtype
-    if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
-        raise DTypeError(
-            f"{name}: dtypes {dx} and {dy} differ; convert one of them first "
-            f"(.astype(np.{dy}), for instance)"
-        )
-
-
-def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*AnyShape]]:
-    """The tensors in one dtype where one is floating: PyTorch's rule, not numpy's.
-
-    Integer and bool tensors meeting a float32 one become float32 (numpy would give
-    float64); two different floating dtypes are a ``DTypeError``: convert one yourself.
-    """
-    floats = {t._data.dtype for t in tensors if t._data.dtype.kind == "f"}
-    if not floats:
-        return list(tensors)
-    if len(floats) > 1:
-        first, second = sorted(floats, key=str)[:2]
-        raise DTypeError(
-            f"{name}: dtypes {first} and {second} differ; convert one of them first "
-            f"(.astype(np.{second}), for instance)"
-        )
-    (dtype,) = floats
-    return [t if t._data.dtype == dtype else Tensor(t._data.astype(dtype)) for t in tensors]
 
 
 def binary(
@@ -1695,48 +1772,8 @@ def binary(
             x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
-        constant = _constants[x._data.dtype][y]
+        constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
-        constant = _new_constant(y, x, prim.name)
+        constant = new_constant(y, x, prim.name)
         return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)
-
-
-def transposed(x: Tensor[*AnyShape], axes: tuple[int, ...]) -> Tensor[*AnyShape]:
-    """``x.transpose(*axes)``: no axes reverses them all (numpy), two swap them (PyTorch)."""
-    if not axes:
-        return apply(movement.transpose, x, axes=tuple(range(x._data.ndim))[::-1])
-    if len(axes) == 2:
-        return swapped(x, "transpose", *axes)
-    raise ShapeError(
-        f"transpose: give no axes (all reversed) or two (swapped), got {axes}; "
-        "permute(*axes) puts every axis in a new order"
-    )
-
-
-def swapped(x: Tensor[*AnyShape], name: str, axis1: int, axis2: int) -> Tensor[*AnyShape]:
-    """``x`` with axes ``axis1`` and ``axis2`` exchanged (``swapaxes``, ``transpose(a, b)``)."""
-    axes = list(range(x._data.ndim))
-    try:
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    except (IndexError, TypeError):
-        raise ShapeError(
-            f"{name}: axes ({axis1}, {axis2}) out of range for shape {x._data.shape}"
-        ) from None
-    return apply(movement.transpose, x, axes=tuple(axes))
-
-
-def permuted(x: Tensor[*AnyShape], axes: tuple[int, ...]) -> Tensor[*AnyShape]:
-    """``x.permute(*axes)``: axis ``i`` of the result is axis ``axes[i]`` of ``x``."""
-    rank = x._data.ndim
-    if sorted(a % max(rank, 1) for a in axes) != list(range(rank)):
-        raise ShapeError(f"permute: {axes} is not an order of the axes of shape {x.shape}")
-    return apply(movement.transpose, x, axes=axes)
-
-
-def variance(x: Tensor[*AnyShape], axis: Axis, keepdims: bool, ddof: int) -> Tensor[*AnyShape]:
-    """``Tensor.var``: the mean of squared deviations, ``ddof`` taken from the count."""
-    centered = x - apply(reduce.mean, x, axis=axis, keepdims=True)
-    squares = apply(reduce.sum, centered * centered, axis=axis, keepdims=keepdims)
-    count = reduce.count(x._data.shape, axis)
-    return squares / float(count - ddof)

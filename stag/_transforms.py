@@ -19,8 +19,10 @@ from typing_extensions import ParamSpec, TypeVarTuple
 
 from stag import _autograd
 from stag._autograd import Array
+from stag._dims import AnyShape
 from stag._errors import ShapeError
-from stag._tensor import Tensor, expect_tensor
+from stag._operands import expect_tensor
+from stag._tensor import Tensor
 
 T = TypeVar("T")
 T0 = TypeVar("T0")
@@ -202,3 +204,39 @@ def derivative(fn: Callable[[], Tensor[()]], wrt: Tensor[*Sh]) -> Tensor[*Sh]:
         raise ShapeError(f"derivative: fn must return a 0-d Tensor, got shape {out.shape}")
     (g,) = _autograd.collect(out, [wrt]) if out._requires_grad else [None]
     return Tensor(_gradient_array(wrt._data, g))
+
+
+@overload
+def grad_of(output: Tensor[()], wrt: Tensor[*Sh], *, retain_graph: bool = False) -> Tensor[*Sh]: ...
+@overload
+def grad_of(
+    output: Tensor[()], wrt: Sequence[Tensor[*AnyShape]], *, retain_graph: bool = False
+) -> list[Tensor[*AnyShape]]: ...
+def grad_of(
+    output: Tensor[()],
+    wrt: Tensor[*AnyShape] | Sequence[Tensor[*AnyShape]],
+    *,
+    retain_graph: bool = False,
+) -> Tensor[*AnyShape] | list[Tensor[*AnyShape]]:
+    """d output / d ``wrt``, for any tensors of ``output``'s graph, leaves or computed ones.
+
+    PyTorch's ``torch.autograd.grad(output, wrt)``: no ``.grad`` is touched, and a
+    tensor ``output`` does not depend on gets zeros.  ``retain_graph=True`` keeps the
+    graph for another backward.
+
+    **Arguments:** ``output``, a 0-d tensor; ``wrt``, a tensor or a sequence of them.
+    **Returns:** one gradient (or a list), each of its tensor's shape and dtype.
+    """
+    expect_tensor("grad_of", output)
+    targets = [wrt] if isinstance(wrt, Tensor) else list(wrt)
+    expect_tensor("grad_of", *targets)
+    if output._data.ndim != 0:
+        raise ShapeError(f"grad_of: output must be a 0-d tensor, got shape {output.shape}")
+    if not output._requires_grad:
+        grads: list[Array | None] = [None] * len(targets)
+    else:
+        grads = list(_autograd.collect(output, targets, retain_graph=retain_graph))
+    found: list[Tensor[*AnyShape]] = [
+        Tensor(_gradient_array(t._data, g)) for t, g in zip(targets, grads, strict=True)
+    ]
+    return found[0] if isinstance(wrt, Tensor) else found

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
 import struct
+import subprocess
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 import stag
-from stag import Tensor
+from stag import Tensor, nn
 from stag.nn import Module
 from stag.optim import Adam
 
@@ -81,6 +87,18 @@ def same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
         a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")
         for k in a
     )
+
+
+def rejected(
+    path: Path, error: type[Exception] = stag.CheckpointError, match: str | None = None
+) -> str:
+    """Load ``path`` into a trained model and optimizer: it must fail and change neither."""
+    model, opt = trained(seed=7, steps=1)
+    before = snapshot(model, opt)
+    with pytest.raises(error, match=match) as info:
+        stag.load(model, path, optimizer=opt)
+    assert same(snapshot(model, opt), before)
+    return str(info.value)
 
 
 def sealed(body: bytes, version: bytes = b"2") -> bytes:
@@ -188,3 +206,66 @@ def declared(data: bytes, name: str, size: int, crc: int) -> bytes:
 def declare(path: Path, name: str, size: int, crc: int) -> None:
     """``declared`` on the file at ``path``."""
     path.write_bytes(declared(path.read_bytes(), name, size, crc))
+
+
+# ------------------------------------------------------------------ safetensors
+def split_safetensors(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """A safetensors file's header (as JSON) and its data."""
+    (length,) = struct.unpack_from("<Q", data)
+    return json.loads(data[8 : 8 + length]), data[8 + length :]
+
+
+def join_safetensors(header: dict[str, Any], data: bytes, padding: int = 0) -> bytes:
+    """A safetensors file of ``header`` (followed by ``padding`` spaces) and ``data``."""
+    text = json.dumps(header).encode() + b" " * padding
+    return struct.pack("<Q", len(text)) + text + data
+
+
+# ------------------------------------------------------------------ memory
+MEASURE = """
+import resource, sys, tracemalloc
+import stag
+from stag import nn
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
+
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # today's 8 GiB would fail, not swap
+target = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256))
+optimizer = stag.optim.Adam(target) if sys.argv[2] == "adam" else None
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # the resident peak (VmHWM) starts again from here
+before = status("VmRSS:")
+tracemalloc.start()
+try:
+    stag.load(target, sys.argv[1], optimizer=optimizer)
+    outcome = "loaded"
+except stag.CheckpointError as exc:
+    outcome = "refused: " + str(exc)
+print(outcome)
+print(tracemalloc.get_traced_memory()[1], status("VmHWM:") - before)
+"""
+LINUX = pytest.mark.skipif(
+    not os.path.exists("/proc/self/clear_refs"), reason="measures the resident peak on Linux"
+)
+
+
+def measure_load(path: Path, optimizer: str = "none") -> tuple[str, int, int]:
+    """Load ``path`` in a fresh process: the outcome, tracemalloc's peak, the resident peak."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), optimizer],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome, figures = done.stdout.splitlines()[-2:]
+    peak, rss = (int(x) for x in figures.split())
+    return outcome, peak, rss
+
+
+def one_mib_model() -> nn.Sequential[int, int]:
+    return nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256))  # 1 MiB of f32

@@ -417,3 +417,28 @@ def test_derivative():
     r = w.numpy() @ x.numpy()
     np.testing.assert_allclose(d.numpy(), 2 * np.outer(r, x.numpy()))
     assert w.grad is None
+
+
+# ------------------------------------------------------------------ gradients of intermediates
+def test_grad_of_any_tensor_of_the_graph_leaves_every_grad_alone():
+    x = stag.tensor(np.array([1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    h = x * 3.0
+    y = (h * h).sum()
+    np.testing.assert_array_equal(stag.grad_of(y, h, retain_graph=True).numpy(), [6.0, 12.0])
+    dx, dh, unused = stag.grad_of(y, [x, h, stag.zeros(2, requires_grad=True)])
+    np.testing.assert_array_equal(dx.numpy(), [18.0, 36.0])
+    np.testing.assert_array_equal(dh.numpy(), [6.0, 12.0])
+    np.testing.assert_array_equal(unused.numpy(), [0.0, 0.0])
+    assert x.grad is None and h.grad is None
+
+
+def test_retain_grad_keeps_an_intermediate_gradient():
+    x = stag.tensor(np.array([1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    h = (x * 3.0).retain_grad()
+    other = x * 2.0  # not retained
+    ((h * h).sum() + other.sum()).backward()
+    np.testing.assert_array_equal(h.grad.numpy(), [6.0, 12.0])
+    assert other.grad is None
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 38.0])
+    with pytest.raises(RuntimeError, match="retain_grad: this tensor does not require grad"):
+        stag.zeros(2).retain_grad()

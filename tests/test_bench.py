@@ -1,4 +1,5 @@
-"""The benchmark suite's quick mode runs and reports every row (a smoke test, no timings)."""
+"""The benchmark suite: quick mode runs and reports every row (a smoke test, no timings);
+the contenders of a row compute the same losses."""
 
 import json
 import math
@@ -6,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from bench import _convnets
+from bench._workloads import BUILDERS, QUICK, SkipRow
 from bench.run import ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +46,19 @@ def test_quick_bench_emits_every_row(tmp_path: Path) -> None:
         for label, ratio in result["ratios"].items():
             assert _is_figure_or_skip(ratio), (row.name, label, ratio)
     assert "mlp_step" in done.stdout  # the table was printed
+
+
+@pytest.mark.parametrize("row", ["mlp_step", "large_step", "cnn_step", "mnist_cnn"])
+def test_the_contenders_of_a_row_compute_the_same_losses(row: str, monkeypatch) -> None:
+    monkeypatch.setattr(_convnets, "DROP1", 0.0)  # dropout's masks differ between libraries
+    monkeypatch.setattr(_convnets, "DROP2", 0.0)
+    losses = {}
+    for name, build in BUILDERS[row].items():
+        try:
+            step, _units = build(QUICK)
+        except SkipRow:  # PyTorch not installed
+            continue
+        losses[name] = [step() for _ in range(3)]
+    assert {"stag", "numpy"} <= set(losses)
+    for name, values in losses.items():
+        np.testing.assert_allclose(values, losses["numpy"], rtol=1e-5, err_msg=name)

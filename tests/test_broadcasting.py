@@ -160,3 +160,42 @@ def test_numpy_broadcasting_decorates_a_function():
 
     assert outer(t(3), t(3, 1)) == (3, 3)
     assert not stag.is_numpy_broadcasting()
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda x, v: x.__iadd__(v), r"^\+=: a tensor of shape \(3,\) cannot be written into one"),
+        (lambda x, v: x.masked_fill(v > 0, 0.0), r"^masked_fill: a mask of shape \(3,\)"),
+        (lambda x, v: x.__setitem__(slice(None), v), r"^setitem: a value of shape \(3,\)"),
+    ],
+    ids=["in-place operator", "masked_fill", "setitem"],
+)
+def test_a_write_that_would_stretch_a_size_one_dim_names_the_rank_fix(write, message):
+    """numpy refuses these too; stag says which edit was meant, as for the operators."""
+    with pytest.raises(ShapeError, match=message) as info:
+        write(t(3, 1), t(3))
+    assert str(info.value).endswith(
+        "make the ranks equal: .unsqueeze(-1) the (3,) operand for a column, "
+        "or .squeeze(-1) the (3, 1) one to pair the elements"
+    )
+
+
+def test_a_write_of_another_shape_keeps_the_plain_message():
+    x = t(3, 2)
+    with pytest.raises(ShapeError) as info:
+        x += t(3)
+    assert str(info.value) == (
+        "+=: a tensor of shape (3,) cannot be written into one of shape (3, 2); "
+        "use the out-of-place operator to get a new tensor"
+    )
+
+
+def test_masked_fill_and_in_place_ops_take_a_suffix():
+    x = t(2, 3, 4)
+    filled = x.masked_fill(stag.tensor(np.eye(3, 4, dtype=bool)), -1.0)
+    np.testing.assert_array_equal(
+        filled.numpy()[1], np.where(np.eye(3, 4, dtype=bool), -1.0, x.numpy()[1])
+    )
+    x += t(4)
+    np.testing.assert_array_equal(x.numpy()[0, 0], [0.0, 2.0, 4.0, 6.0])

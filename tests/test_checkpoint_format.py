@@ -17,11 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _checkpoints import (
+    LINUX,
     Model,
     declare,
     drop_directory_records,
+    measure_load,
     members,
+    one_mib_model,
     rebuild,
+    rejected,
     same,
     sealed,
     snapshot,
@@ -29,7 +33,7 @@ from _checkpoints import (
 )
 
 import stag
-from stag import CheckpointError, Tensor, nn
+from stag import Tensor, nn
 
 MANIFEST = "__stag_checkpoint__"
 
@@ -40,16 +44,6 @@ def saved(tmp_path: Path) -> Path:
     model, opt = trained(seed=0)
     stag.save(model, path, optimizer=opt)
     return path
-
-
-def rejected(path: Path, error: type[Exception] = CheckpointError, match: str = "") -> str:
-    """Load ``path`` into a trained model and optimizer: it must fail and change neither."""
-    model, opt = trained(seed=7, steps=1)
-    before = snapshot(model, opt)
-    with pytest.raises(error, match=match) as info:
-        stag.load(model, path, optimizer=opt)
-    assert same(snapshot(model, opt), before)
-    return str(info.value)
 
 
 def manifest_of(path: Path) -> tuple[str, bytes]:
@@ -197,55 +191,6 @@ def test_paths_that_are_not_regular_files_are_refused_unread(tmp_path: Path) -> 
 
 
 # --------------------------------------------------------------- bounded memory
-MEASURE = """
-import resource, sys, tracemalloc
-import stag
-from stag import nn
-
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
-
-resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))  # today's 8 GiB would fail, not swap
-target = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256))
-optimizer = stag.optim.Adam(target) if sys.argv[2] == "adam" else None
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")  # the resident peak (VmHWM) starts again from here
-before = status("VmRSS:")
-tracemalloc.start()
-try:
-    stag.load(target, sys.argv[1], optimizer=optimizer)
-    outcome = "loaded"
-except stag.CheckpointError as exc:
-    outcome = "refused: " + str(exc)
-print(outcome)
-print(tracemalloc.get_traced_memory()[1], status("VmHWM:") - before)
-"""
-LINUX = pytest.mark.skipif(
-    not os.path.exists("/proc/self/clear_refs"), reason="measures the resident peak on Linux"
-)
-
-
-def measure_load(path: Path, optimizer: str = "none") -> tuple[str, int, int]:
-    """Load ``path`` in a fresh process: the outcome, tracemalloc's peak, the resident peak."""
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(path), optimizer],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    outcome, figures = done.stdout.splitlines()[-2:]
-    peak, rss = (int(x) for x in figures.split())
-    return outcome, peak, rss
-
-
-def one_mib_model() -> nn.Sequential[int, int]:
-    return nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256))  # 1 MiB of f32
-
-
 BOMB_MEMBER = "0.weight.npy"  # the end of the first layer's weight's member name
 ZEROS = bytes(1 << 24)  # written 4 times: a 64 MiB member
 

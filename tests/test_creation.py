@@ -199,3 +199,39 @@ def test_import_stag_leaves_numpy_random_unloaded_until_a_random_tensor():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+# ------------------------------------------------------------------ linspace, randint, multinomial, full
+def test_linspace_includes_both_ends():
+    out = stag.linspace(-1.0, 1.0, 5)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), [-1.0, -0.5, 0.0, 0.5, 1.0])
+
+
+def test_randint_is_reproducible_and_in_range():
+    a = stag.randint(3, 7, 2, 50, generator=stag.Generator(1))
+    b = stag.randint(3, 7, 2, 50, generator=stag.Generator(1))
+    assert a.shape == (2, 50) and a.dtype == np.int64
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert a.numpy().min() >= 3 and a.numpy().max() <= 6
+    with pytest.raises(ValueError, match=r"randint: expected low < high, got \[3, 3\)"):
+        stag.randint(3, 3, 2)
+
+
+def test_multinomial_follows_the_weights_and_is_outside_the_graph():
+    probs = stag.tensor(np.array([[0.0, 1.0, 3.0], [5.0, 0.0, 0.0]]), requires_grad=True)
+    drawn = stag.multinomial(probs, 4000, replacement=True, generator=stag.Generator(0))
+    assert drawn.shape == (2, 4000) and drawn.dtype == np.int64 and not drawn.requires_grad
+    counts = np.bincount(drawn.numpy()[0], minlength=3) / 4000
+    np.testing.assert_allclose(counts, [0.0, 0.25, 0.75], atol=0.03)
+    assert set(drawn.numpy()[1]) == {0}
+    distinct = stag.multinomial(stag.ones(6), 6, generator=stag.Generator(2)).numpy()
+    assert sorted(distinct.tolist()) == list(range(6))
+    with pytest.raises(ValueError, match="without replacement from a row with 1 non-zero"):
+        stag.multinomial(probs, 2)
+
+
+def test_full_with_a_dtype_refuses_a_value_it_cannot_hold():
+    assert stag.full((2,), 7, dtype=np.int64).numpy().tolist() == [7, 7]
+    with pytest.raises(stag.DTypeError, match="full: fill_value 7.5 does not fit dtype int64"):
+        stag.full((2,), 7.5, dtype=np.int64)

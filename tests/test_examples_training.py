@@ -32,6 +32,7 @@ EXTRAS = {
     "sin_fit": ("matplotlib",),
     "digits_mlp": ("matplotlib", "sklearn", "tqdm"),
     "digits_cnn": ("matplotlib", "sklearn", "tqdm"),
+    "char_transformer": ("matplotlib", "tqdm"),
 }
 
 
@@ -220,3 +221,53 @@ def printed_epochs(out: str) -> int:
     match = re.search(r"^epoch +1/(\d+)", out, re.MULTILINE)
     assert match, out
     return int(match.group(1))
+
+
+# ------------------------------------------------------------ char_transformer
+
+
+def check_transformer_run(out: str, tmp_path: Path, epochs: int) -> float:
+    """What char_transformer promises; returns the final held-out loss."""
+    assert re.search(
+        r"^shakespeare: 220,664 training and 24,519 held-out characters, 73 distinct$",
+        out,
+        re.MULTILINE,
+    )
+    epoch_lines = re.findall(
+        rf"^epoch +\d+/{epochs}  train loss [\d.]+  held-out loss [\d.]+$", out, re.MULTILINE
+    )
+    assert len(epoch_lines) == epochs, out
+    loss = printed_number(out, "held-out loss")
+    assert printed_number(out, "reloaded held-out loss") == pytest.approx(loss, abs=1e-4)
+    assert f"saved checkpoint {tmp_path / 'char_transformer.npz'}" in out
+    assert_png(tmp_path / "char_transformer.png")
+    sample = out.split("sample:\n", 1)[1]
+    assert len(sample.rstrip("\n")) >= 290  # 300 characters, some of them newlines
+    return loss
+
+
+def test_char_transformer_quick_run_trains_samples_saves_and_reloads(
+    run_example: Callable[..., str], tmp_path: Path
+) -> None:
+    out = run_example("char_transformer", "--quick")
+    assert check_transformer_run(out, tmp_path, epochs=1) < 4.3  # uniform over 73: 4.29
+
+
+def test_char_transformer_is_shape_checked_at_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = load_example("char_transformer", monkeypatch)
+    model = example.CharTransformer(example.Vocab(73), stag.Generator(0))
+    too_long = stag.tensor(np.zeros((2, 65), dtype=np.int64))
+    with pytest.raises(stag.ShapeError, match=r"CharTransformer.__call__\(\): parameter ids"):
+        model(too_long)
+
+
+@pytest.mark.slow
+def test_char_transformer_full_run_reaches_2_nats(
+    run_example: Callable[..., str], tmp_path: Path
+) -> None:
+    start = time.perf_counter()
+    out = run_example("char_transformer")
+    minutes = (time.perf_counter() - start) / 60
+    loss = check_transformer_run(out, tmp_path, epochs=printed_epochs(out))
+    print(f"char_transformer: held-out loss {loss:.4f} nats per character in {minutes:.1f} min")
+    assert loss <= 2.0

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import stag
+import stag.nn.functional as F
 from stag import nn
 
 F64 = np.float64
@@ -26,6 +27,10 @@ def _prefix(data):
 
 
 def _np_gelu(a):
+    return np.vectorize(lambda v: 0.5 * v * (1 + math.erf(v / math.sqrt(2))))(a)
+
+
+def _np_gelu_tanh(a):
     return 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3)))
 
 
@@ -110,6 +115,7 @@ ACTIVATIONS = {
     "Tanh": (nn.Tanh, np.tanh),
     "Sigmoid": (nn.Sigmoid, lambda a: 1 / (1 + np.exp(-a))),
     "GELU": (nn.GELU, _np_gelu),
+    "GELU_tanh": (lambda: nn.GELU(approximate="tanh"), _np_gelu_tanh),
 }
 
 
@@ -124,11 +130,28 @@ def test_activation_layers(name, data):
     np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12, atol=1e-15)
 
 
-def test_gelu_is_the_tanh_approximation_close_to_erf():
+def test_gelu_is_exact_by_default_and_its_tanh_form_is_close():
     a = np.linspace(-5, 5, 101)
-    got = nn.GELU()(stag.tensor(a)).numpy()
-    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in a])
-    np.testing.assert_allclose(got, exact, atol=1e-3)
+    exact = nn.GELU()(stag.tensor(a)).numpy()
+    np.testing.assert_allclose(exact, _np_gelu(a), rtol=1e-13, atol=1e-15)
+    approximate = nn.GELU(approximate="tanh")(stag.tensor(a)).numpy()
+    assert 0 < np.abs(approximate - exact).max() < 1e-3
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU(approximate="erf")  # type: ignore[arg-type]
+
+
+def test_gelu_matches_pytorch_in_both_forms():
+    torch = pytest.importorskip("torch")
+    a = np.linspace(-6, 6, 61)
+    for form in ("none", "tanh"):
+        x = stag.tensor(a, requires_grad=True, dtype=np.float64)
+        tx = torch.tensor(a, requires_grad=True)
+        y, ty = F.gelu(x, approximate=form), torch.nn.functional.gelu(tx, approximate=form)
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-15)
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 @FAST

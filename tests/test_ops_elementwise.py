@@ -52,6 +52,7 @@ UNARY = {
     "log2": Unary(math.log2, positive),
     "log10": Unary(math.log10, positive),
     "expm1": Unary(math.expm1),
+    "erf": Unary(math.erf),
     "sqrt": Unary(math.sqrt, positive),
     "tanh": Unary(math.tanh),
     "sin": Unary(math.sin),

@@ -25,7 +25,9 @@ from _gradcheck import (
 from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_einsum import einsum_case
 from test_nn_conv import conv2d_case, max_pool2d_case
+from test_nn_pooling import avg_pool2d_case
 from test_ops_elementwise import UNARY, unary_calls
 
 import stag
@@ -97,6 +99,8 @@ def _reshape(data):
 def _permute(data):
     shape = data.draw(shapes(min_dims=1))
     axes = data.draw(st.permutations(range(len(shape))))
+    negative = data.draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
+    axes = [a - len(shape) if flip else a for a, flip in zip(axes, negative)]  # -1 is ndim - 1
     return (lambda t: t.permute(*axes)), [data.draw(floats(shape))]
 
 
@@ -157,6 +161,13 @@ def _take(data):
     return (lambda t: t[index]), [data.draw(floats(shape))]
 
 
+def _layer_norm(data):
+    shape = data.draw(shapes(min_dims=1))
+    n = shape[-1]
+    arrays = [data.draw(distinct(shape)), data.draw(floats((n,))), data.draw(floats((n,)))]
+    return (lambda x, w, b: F.layer_norm(x, w, b)), arrays
+
+
 def _picked_loss(loss):
     def case(data):
         batch = data.draw(shapes(min_dims=1, max_dims=2))
@@ -166,6 +177,43 @@ def _picked_loss(loss):
         return (lambda t: loss(t, labels)), [data.draw(floats(batch + (c,)))]
 
     return case
+
+
+def _norm2(data):
+    shape = data.draw(shapes())
+    axis, keepdims = data.draw(axis_args(len(shape))), data.draw(st.booleans())
+    return (lambda t: t.norm(axis=axis, keepdims=keepdims)), [data.draw(nonzero(shape))]
+
+
+def _cumsum(data):
+    shape = data.draw(shapes(min_dims=1))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    return (lambda t: t.cumsum(axis)), [data.draw(floats(shape))]
+
+
+def _triangle(fn):
+    def case(data):
+        shape = data.draw(shapes(min_dims=2))
+        k = data.draw(st.integers(-2, 2))
+        return (lambda t: fn(t, k)), [data.draw(floats(shape))]
+
+    return case
+
+
+def _broadcast_to(data):
+    shape = data.draw(shapes(max_dims=2, max_side=3))
+    lead = data.draw(shapes(max_dims=2, max_side=3))
+    target = lead + tuple(data.draw(st.integers(1, 3)) if n == 1 else n for n in shape)
+    return (lambda t: stag.broadcast_to(t, target)), [data.draw(floats(shape))]
+
+
+def _masked_softmax(data):
+    batch = data.draw(shapes(max_dims=2, max_side=3))
+    tq, tk, depth = (data.draw(st.integers(1, 3)) for _ in range(3))
+    causal = data.draw(st.booleans())
+    q, k, v = (data.draw(floats(batch + (t, depth))) for t in (tq, tk, tk))
+    attend = F.scaled_dot_product_attention
+    return (lambda a, b, c: attend(a, b, c, is_causal=causal)), [q, k, v]
 
 
 GRADCHECK_CASES = {
@@ -182,6 +230,8 @@ GRADCHECK_CASES = {
     "clip": _clip,
     # through longdouble and back: exact in float64, so the check sees the cast's plumbing
     "astype": _unary(lambda t: t.astype(np.longdouble).astype(np.float64)),
+    "gelu": _unary(F.gelu),
+    "gelu_tanh": _unary(lambda t: F.gelu(t, approximate="tanh")),
     "sum": _reduction("sum"),
     "mean": _reduction("mean"),
     "max": _reduction("max", distinct),
@@ -190,6 +240,7 @@ GRADCHECK_CASES = {
     "softmax": _softmax_like(F.softmax),
     "log_softmax": _softmax_like(F.log_softmax),
     "matmul": _matmul,
+    "einsum": einsum_case,
     "reshape": _reshape,
     "transpose": _permute,
     "expand_dims": _unsqueeze,
@@ -202,12 +253,20 @@ GRADCHECK_CASES = {
     "take": _take,
     "take_along_axis": _picked_loss(F.nll_loss),
     "cross_entropy": _picked_loss(F.cross_entropy),
+    "layer_norm": _layer_norm,
+    "norm2": _norm2,
+    "cumsum": _cumsum,
+    "tril": _triangle(stag.tril),
+    "triu": _triangle(stag.triu),
+    "broadcast_to": _broadcast_to,
+    "masked_softmax": _masked_softmax,
     "conv2d": conv2d_case,
     "max_pool2d": max_pool2d_case,
+    "avg_pool2d": avg_pool2d_case,
 }
 
 # Cases whose primitive is inside a composite, not the op that makes the output.
-INNER_PRIMITIVE = {"take_along_axis"}
+INNER_PRIMITIVE = {"take_along_axis", "masked_softmax"}
 
 NON_DIFFERENTIABLE = {"lt", "le", "gt", "ge", "eq", "ne", "argmax", "argmin"}
 

@@ -52,7 +52,8 @@ class Facade:
     - ``reflected``: the operator with the operands swapped (``__radd__``).
     - ``inplace``: the augmented assignment (``__iadd__``): ``x += y`` writes into ``x``.
     - ``extra``: more keyword-only parameters, as source text (``ddof: int = 0``).
-    - ``impl``: the function the method calls instead of ``apply`` (a composite op).
+    - ``impl``: the function of ``stag/_composites.py`` the method calls instead of
+      ``apply`` (a composite op).
     """
 
     rule: Rule

@@ -35,6 +35,46 @@ def _clip(x: Array, *, lo: Any, hi: Any) -> Array:
     return np.clip(x, lo, hi)
 
 
+def _erf(x: Array) -> Array:
+    # scipy's ufunc, imported at first use: numpy has no erf, and a home-grown series
+    # would be slower and less exact (README, "Dependencies")
+    from scipy.special import erf
+
+    result: Array = erf(x)
+    return result
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _gelu(x: Array) -> Array:
+    """``x * Phi(x)`` with the normal distribution's CDF ``Phi``: PyTorch's exact GELU."""
+    cdf = _erf(x * _SQRT_HALF)
+    cdf += 1
+    cdf *= 0.5
+    return np.asarray(x * cdf)
+
+
+def _gelu_vjp(g: Array, ans: Array, x: Array) -> Array:
+    # d/dx x Phi(x) = Phi(x) + x phi(x), phi the normal density
+    cdf = 0.5 * (1 + _erf(x * _SQRT_HALF))
+    pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return np.asarray(g * (cdf + x * pdf))
+
+
+def _gelu_tanh(x: Array) -> Array:
+    """PyTorch's ``gelu(x, approximate="tanh")``: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    inner = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    return np.asarray(0.5 * x * (1 + inner))
+
+
+def _gelu_tanh_vjp(g: Array, ans: Array, x: Array) -> Array:
+    inner = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    d_inner = (1 - inner * inner) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    return np.asarray(g * (0.5 * (1 + inner) + 0.5 * x * d_inner))
+
+
 def _sigmoid(x: Array) -> Array:
     # exp of a non-positive number only, so no overflow for large |x|
     e = np.exp(-np.abs(x))
@@ -93,6 +133,10 @@ sin = defprim("sin", np.sin, lambda g, ans, x: g * np.cos(x),
     facade=unary("Sine elementwise (radians)."))
 cos = defprim("cos", np.cos, lambda g, ans, x: -g * np.sin(x),
     facade=unary("Cosine elementwise (radians)."))
+erf = defprim("erf", _erf, lambda g, ans, x: g * (2 / math.sqrt(math.pi)) * np.exp(-x * x),
+    facade=unary("The error function elementwise, ``2/sqrt(pi) * integral of exp(-t**2)``."))
+gelu = defprim("gelu", _gelu, _gelu_vjp)
+gelu_tanh = defprim("gelu_tanh", _gelu_tanh, _gelu_tanh_vjp)
 sigmoid = defprim("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans),
     facade=unary("``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."))
 relu = defprim("relu", lambda x: np.maximum(x, 0), lambda g, ans, x: g * (x > 0),

@@ -100,3 +100,13 @@ tile = defprim("tile", lambda x, reps: np.tile(x, reps), _tile_vjp)
 take_along_axis = defprim("take_along_axis",
     lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis), _take_along_axis_vjp)
 # fmt: on
+
+
+# ------------------------------------------------------------ triangles and expansion
+# fmt: off
+tril = defprim("tril", lambda x, k: np.tril(x, k), lambda g, ans, x, k: np.tril(g, k))
+triu = defprim("triu", lambda x, k: np.triu(x, k), lambda g, ans, x, k: np.triu(g, k))
+# the VJP answers at the broadcast shape: the engine sums it back (unbroadcast)
+broadcast_to = defprim("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    lambda g, ans, x, shape: g)
+# fmt: on

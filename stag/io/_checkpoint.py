@@ -2,7 +2,10 @@
 
 A checkpoint holds the model's whole state (parameters and buffers) and, with an
 optimizer, its ``state_dict()`` tree, listed in a sealed manifest (see
-``_manifest``) inside an ``.npz`` archive (see ``_npz``) that never unpickles.
+``_manifest``) inside a ``.safetensors`` file (see ``_safetensors``) when the path
+ends so, else an ``.npz`` archive (see ``_npz``); neither ever unpickles.  ``load``
+tells the two apart by their first bytes, whatever the name, and reads a safetensors
+file stag did not write (no manifest) as plain weights.
 
 ``load`` changes nothing until everything is checked, in this order: the file is
 a regular file; the zip directory and the manifest are within a size the model
@@ -19,9 +22,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from stag._errors import DTypeError, ShapeError
+from stag.io import _npz, _safetensors
+from stag.io._container import Container
 from stag.io._files import open_regular, write_atomically
 from stag.io._manifest import (
     MODEL,
@@ -32,7 +37,6 @@ from stag.io._manifest import (
     describe,
     metadata_limit,
 )
-from stag.io._npz import NpzCheckpoint, write
 
 if TYPE_CHECKING:
     from stag.nn._module import Module
@@ -45,8 +49,10 @@ PathLike = str | os.PathLike[str]
 def save(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> None:
     """Write ``module``'s state (and ``optimizer``'s) to ``path`` atomically.
 
-    The file is an ``.npz`` archive of numbers and a sealed manifest, never pickles.
-    Temp files that killed saves to ``path`` left behind are removed first.
+    A path ending in ``.safetensors`` gets a safetensors file (the tensors, and a
+    sealed manifest in its metadata); any other an ``.npz`` archive of numbers and a
+    sealed manifest.  Neither holds pickles.  Temp files that killed saves to
+    ``path`` left behind are removed first.
 
     **Arguments:**
 
@@ -55,14 +61,23 @@ def save(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> No
     - ``optimizer``: an optimizer of ``module`` whose ``state_dict()`` to save with it.
 
     **Raises:** ``ValueError`` / ``TypeError`` for state a checkpoint cannot hold
-    (two places with one state name, object dtypes, other leaf types), ``OSError``
-    from the file system (the old file is then unchanged).
+    (two places with one state name, object dtypes, other leaf types; in a
+    ``.safetensors`` file also complex128 and big-endian arrays), ``OSError`` from
+    the file system (the old file is then unchanged).
     """
     path = os.fspath(path)
     _check_owner(module, optimizer)
     model = {name: t.numpy() for name, t in module.state_dict().items()}
     manifest, arrays = describe(model, None if optimizer is None else optimizer.state_dict())
-    write_atomically(path, lambda f: write(f, manifest, arrays))
+    container = _safetensors if is_safetensors_path(path) else _npz
+    if container is _safetensors:
+        _safetensors.check_storable(arrays)
+    write_atomically(path, lambda f: container.write(f, manifest, arrays))
+
+
+def is_safetensors_path(path: str) -> bool:
+    """Whether ``save`` writes a safetensors file at ``path`` (by its suffix)."""
+    return path.lower().endswith(".safetensors")
 
 
 def load(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> None:
@@ -85,7 +100,7 @@ def load(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> No
     limit = metadata_limit(len(module.state_dict()))
     try:
         with open_regular(path) as (f, size):
-            archive = NpzCheckpoint(f, size, limit)
+            archive = open_container(f, size, limit)
             _check(module, optimizer, archive.manifest, archive.manifest.placeholders())
             arrays = _read(archive, optimizer is not None)
             model = archive.manifest.model_state(arrays)
@@ -98,6 +113,14 @@ def load(module: M, path: PathLike, optimizer: Optimizer[M] | None = None) -> No
     except (CheckpointError, ShapeError, DTypeError) as exc:
         raise type(exc)(f"load: {path}: {exc}") from None
     module.load_state_dict(model)  # its state passed the same check: this cannot fail
+
+
+def open_container(f: BinaryIO, size: int, limit: int) -> Container:
+    """The checkpoint in ``f``, safetensors or npz by its first bytes, its structure checked."""
+    head = f.read(9)
+    if _safetensors.is_safetensors(head):
+        return _safetensors.SafetensorsCheckpoint(f, size, limit)
+    return _npz.NpzCheckpoint(f, size, limit)
 
 
 def _load_optimizer(optimizer: Optimizer[Any], state: Any) -> None:
@@ -120,7 +143,7 @@ def _check(
     module: Module, optimizer: Optimizer[Any] | None, manifest: Manifest, arrays: Any
 ) -> None:
     """Raise unless the entries fit the model and the optimizer (on ``arrays``)."""
-    with _naming("does not match the model: "):
+    with _naming("does not match the model: ", "" if manifest.sealed else _PLAIN_WEIGHTS):
         module.check_state_dict(manifest.model_state(arrays))
     if optimizer is None:
         return
@@ -152,7 +175,7 @@ def _check_optimizer_size(module: Module, manifest: Manifest) -> None:
         )
 
 
-def _read(archive: NpzCheckpoint, with_optimizer: bool) -> dict[str, Array]:
+def _read(archive: Container, with_optimizer: bool) -> dict[str, Array]:
     """The arrays of the entries to load; the others' data is checked, not kept."""
     arrays = {}
     for entry in archive.manifest.entries:
@@ -163,17 +186,23 @@ def _read(archive: NpzCheckpoint, with_optimizer: bool) -> dict[str, Array]:
     return arrays
 
 
+_PLAIN_WEIGHTS = (
+    " (the file has no stag manifest: its tensors must be the model's state by name, "
+    "shape and dtype; PyTorch's names and layouts load with stag.io.load_torch_state_dict)"
+)
+
+
 @contextlib.contextmanager
-def _naming(what: str) -> Iterator[None]:
+def _naming(what: str, after: str = "") -> Iterator[None]:
     """A validation error as ``CheckpointError`` (shape and dtype errors keep their type)."""
     try:
         yield
     except (ShapeError, DTypeError, CheckpointError) as exc:
-        raise type(exc)(f"{what}{_detail(str(exc))}") from None
+        raise type(exc)(f"{what}{_detail(str(exc))}{after}") from None
     except (LookupError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
         # the optimizer's own validation, on values from the file: whatever it raised
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        raise CheckpointError(f"{what}{_detail(str(message))}") from exc
+        raise CheckpointError(f"{what}{_detail(str(message))}{after}") from exc
 
 
 def _detail(message: str) -> str:

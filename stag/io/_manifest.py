@@ -15,8 +15,12 @@ node is a one-key object: ``{"dict": {key: node}}``, ``{"list": [node]}``,
 ``{"array": "optimizer/3"}``, ``{"float": 0.01}``, ``{"int": 2}``,
 ``{"bool": true}``, ``{"str": "x"}`` or ``{"none": null}``.
 
-This module knows nothing of zip: a container stores the sealed bytes and the
-entries' data, and hands them back for ``unseal`` and ``Entry.check``.
+This module knows nothing of zip or safetensors: a container (``_npz``,
+``_safetensors``) stores the sealed bytes and the entries' data, and hands them back
+for ``unseal`` and ``Entry.check``; ``Container`` reads an entry through its ``_pump``.
+A file written without stag (a safetensors file from PyTorch) has no manifest: its
+container describes its tensors as an unsealed manifest of model entries, with no
+checksums (``Entry.sha256`` is None).
 """
 
 from __future__ import annotations
@@ -64,13 +68,13 @@ class Entry:
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     nbytes: int
-    sha256: str
+    sha256: str | None  # None: a file without a manifest, whose data nothing seals
 
     def placeholder(self) -> Array:
         """A read-only array of this shape and dtype that takes no memory."""
         return np.broadcast_to(np.zeros((), self.dtype), self.shape)
 
-    def check(self, digest: str) -> None:
+    def check(self, digest: str | None) -> None:
         if digest != self.sha256:
             raise CheckpointError(
                 f"entry {self.name!r}: its data does not match the manifest's sha256 "
@@ -83,6 +87,7 @@ class Manifest:
     entries: tuple[Entry, ...]
     optimizer: Any  # the tree (JSON, validated), or None
     paths: Mapping[str, str]  # optimizer entry -> its place in the tree, for messages
+    sealed: bool = True  # False: read from a file stag did not write (no manifest)
 
     def describe(self, name: str) -> str:
         path = self.paths.get(name)
@@ -205,7 +210,7 @@ def unseal(data: bytes) -> Manifest:
             "its manifest does not match its checksum (the file was damaged or edited); "
             "use another copy"
         )
-    document = _json(body)
+    document = parse_json(body, "its manifest")
     if not isinstance(document, dict) or set(document) != {"entries", "optimizer"}:
         raise CheckpointError("its manifest is not an object of entries and optimizer")
     entries = _entries(document["entries"])
@@ -216,11 +221,12 @@ def unseal(data: bytes) -> Manifest:
     return Manifest(entries, document["optimizer"], paths)
 
 
-def _json(body: bytes) -> object:
+def parse_json(body: bytes, what: str) -> object:
+    """``body`` as JSON (an object's keys once each); ``CheckpointError`` naming ``what``."""
     try:
         return json.loads(body, object_pairs_hook=_no_duplicates)
-    except (ValueError, RecursionError) as exc:
-        raise CheckpointError(f"its manifest is not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise CheckpointError(f"{what} is not valid JSON ({exc})") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -254,11 +260,11 @@ def _parse_entry(index: int, item: object) -> Entry:
     )
     if not (isinstance(name, str) and name.startswith((MODEL, OPTIMIZER))):
         raise bad
-    if not (isinstance(shape, list) and len(shape) <= 32 and all(_count(d) for d in shape)):
+    if not is_shape(shape):
         raise bad
     if not (isinstance(dtype, str) and _DTYPE.fullmatch(dtype)):
         raise bad
-    if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and _count(nbytes)):
+    if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and is_count(nbytes)):
         raise bad
     try:
         parsed = np.dtype(dtype)
@@ -269,8 +275,14 @@ def _parse_entry(index: int, item: object) -> Entry:
     return Entry(name, tuple(shape), parsed, nbytes, sha)
 
 
-def _count(value: object) -> bool:
+def is_count(value: object) -> bool:
+    """A JSON integer >= 0 (not a bool, not a float)."""
     return type(value) is int and value >= 0
+
+
+def is_shape(value: object) -> bool:
+    """A JSON list of at most 32 counts."""
+    return isinstance(value, list) and len(value) <= 32 and all(is_count(d) for d in value)
 
 
 def _check_tree(node: object, path: str, depth: int, paths: dict[str, str]) -> None:

@@ -10,7 +10,6 @@ reads any data and reads each member within its declared size.
 from __future__ import annotations
 
 import ast
-import hashlib
 import struct
 import zipfile
 from collections.abc import Mapping
@@ -18,8 +17,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from stag.io._container import Container, copy_out
 from stag.io._manifest import Array, CheckpointError, Entry, Manifest, seal, unseal
-from stag.io._zip import CHUNK, Directory, Member, MemberReader, read_directory
+from stag.io._zip import Directory, Member, MemberReader, read_directory
 
 MANIFEST_MEMBER = "__stag_checkpoint__"
 FORMAT_1_MARKER = b"__stag_checkpoint__.npy"
@@ -45,7 +45,7 @@ def _info(name: str, size: int) -> zipfile.ZipInfo:
     return info
 
 
-class NpzCheckpoint:
+class NpzCheckpoint(Container):
     """An open checkpoint: its manifest, matched with the zip directory; entries on demand.
 
     Everything but the entries' data is read and checked when it is made: the
@@ -70,16 +70,6 @@ class NpzCheckpoint:
         self.manifest = unseal(self._read_all(manifest))
         self._members = _match(self.manifest, members, size)
 
-    def read(self, entry: Entry) -> Array:
-        """The entry's array, checked against its header, CRC and sha256."""
-        buffer = np.empty(entry.nbytes, np.uint8)
-        self._pump(entry, buffer.data)
-        return buffer.view(entry.dtype).reshape(entry.shape)
-
-    def verify(self, entry: Entry) -> None:
-        """Check the entry's data as ``read`` does, keeping none of it."""
-        self._pump(entry, None)
-
     def _read_all(self, member: Member) -> bytes:
         reader = MemberReader(self._f, member, self._data_end)
         data = reader.read_exactly(member.size)
@@ -90,15 +80,9 @@ class NpzCheckpoint:
         member = self._members[entry.name]
         reader = MemberReader(self._f, member, self._data_end)
         _check_header(reader, entry, member.size - entry.nbytes)
-        digest, pos = hashlib.sha256(), 0
-        while pos < entry.nbytes:
-            chunk = reader.read(CHUNK)
-            digest.update(chunk)
-            if out is not None:
-                out[pos : pos + len(chunk)] = chunk
-            pos += len(chunk)
-        reader.finish()
-        entry.check(digest.hexdigest())
+        digest = copy_out(reader.read, entry, out)
+        reader.finish()  # its CRC, before the sha256
+        entry.check(digest)
 
 
 def _directory(f: BinaryIO, size: int, limit: int) -> Directory:
@@ -118,7 +102,9 @@ def _directory(f: BinaryIO, size: int, limit: int) -> Directory:
                 ".npz archive stag.save writes"
             ) from None
         if not head.startswith(b"PK"):
-            raise CheckpointError("it is not a stag checkpoint (not a zip archive)") from None
+            raise CheckpointError(
+                "it is not a stag checkpoint (neither a zip archive nor a safetensors file)"
+            ) from None
         raise CheckpointError(
             f"it is not a readable zip archive ({exc}): truncated or damaged? use another copy"
         ) from None

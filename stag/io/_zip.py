@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from stag.io._container import CHUNK
 from stag.io._manifest import CheckpointError
 
 _END = struct.Struct("<4sHHHHIIH")
@@ -26,7 +27,6 @@ _MAX_COMMENT = 0xFFFF
 _STORED, _DEFLATED = 0, 8
 _METHODS = {1: "shrink", 6: "implode", 9: "deflate64", 12: "bzip2", 14: "lzma", 93: "zstandard"}
 _ENCRYPTED = 0x1 | 0x40
-CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)

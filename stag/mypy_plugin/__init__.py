@@ -61,6 +61,7 @@ from ._conv import (
     max_pool2d_hook,
     max_pool2d_init_hook,
 )
+from ._einsum import einsum_hook
 from ._indexing import getitem_sig
 from ._join import concat_hook, stack_hook
 from ._literals import (
@@ -85,9 +86,11 @@ from ._shapes import SHAPE as SHAPE
 
 
 def sources_digest() -> str:
-    """A digest of this package's modules: it changes with any edit to any of them."""
+    """A digest of this package's modules and of ``stag/_einsum.py`` (the einsum hook runs
+    its grammar): it changes with any edit to any of them."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in [*sorted(here.glob("*.py")), here.parent / "_einsum.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -124,6 +127,7 @@ class StagPlugin(Plugin):
         return {
             target.CONCAT: concat_hook,
             target.STACK: stack_hook,
+            target.EINSUM: einsum_hook,
             target.CONV2D: conv2d_hook,
             target.MAX_POOL2D: max_pool2d_hook,
             target.CONV2D_MODULE: conv2d_init_hook,

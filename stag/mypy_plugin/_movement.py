@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mypy.plugin import MethodContext
-from mypy.types import AnyType, Type, TypeOfAny
+from mypy.types import AnyType, Instance, Type, TypeOfAny, get_proper_type
 
 from ._shapes import (
     Dim,
@@ -48,12 +48,24 @@ def flatten_hook(ctx: MethodContext) -> Type:
 
 
 def flatten_module_hook(ctx: MethodContext) -> Type:
-    """`nn.Flatten()(x)`: as `x.flatten(1)`."""
+    """`nn.Flatten(start, end)(x)`: the dims from `start` to `end` merged (`Flatten[L1, L-1]`
+    by default, as `x.flatten(1)`); a `Flatten[int, int]` is left to its signature."""
     x = shape_of(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
-    if not x or not all(d.size is not None for d in x[1:]):
+    module = get_proper_type(ctx.type)
+    axes = [int_value(a) for a in module.args] if isinstance(module, Instance) else []
+    if not x or len(axes) != 2 or axes[0] is None or axes[1] is None:
         return ctx.default_return_type
-    size = math.prod(d.size for d in x[1:] if d.size is not None)
-    return tensor_like(ctx.default_return_type, [x[0].type, literal(ctx, size)])
+    start, end = normalize_axis(axes[0], len(x)), normalize_axis(axes[1], len(x))
+    if start is None or end is None or start > end:
+        return ctx.default_return_type
+    merged = x[start : end + 1]
+    if not all(d.size is not None for d in merged):
+        return ctx.default_return_type
+    size = literal(ctx, math.prod(d.size for d in merged if d.size is not None))
+    return tensor_like(
+        ctx.default_return_type,
+        [d.type for d in x[:start]] + [size] + [d.type for d in x[end + 1 :]],
+    )
 
 
 @dataclass(frozen=True)

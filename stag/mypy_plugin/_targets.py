@@ -11,6 +11,7 @@ CONV_FUNCTIONAL = "stag.nn._conv_functional"
 NN_CONV = "stag.nn._conv"
 NN_LAYERS = "stag.nn._layers"
 NN_LOSSES = "stag.nn._losses"
+NN_LOSS_MODULES = "stag.nn._loss_modules"
 
 # Tensor methods whose result the plugin computes.
 TENSOR_FLATTEN = f"{TENSOR}.flatten"
@@ -38,6 +39,7 @@ MATMUL = f"{FUNCTIONS}.matmul"
 MAXIMUM = f"{FUNCTIONS}.maximum"
 MINIMUM = f"{FUNCTIONS}.minimum"
 WHERE = f"{FUNCTIONS}.where"
+EINSUM = "stag._einsum.einsum"
 CONV2D = f"{CONV_FUNCTIONAL}.conv2d"
 MAX_POOL2D = f"{CONV_FUNCTIONAL}.max_pool2d"
 
@@ -62,6 +64,6 @@ SOLVED_CALLS = {
     MAX_POOL2D: "max_pool2d",
 }
 SOLVED_METHODS = {
-    f"{NN_LAYERS}.{layer}.__call__": layer
+    f"{NN_LOSS_MODULES}.{layer}.__call__": layer
     for layer in ("MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss")
 }

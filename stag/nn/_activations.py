@@ -6,15 +6,16 @@ forms are primitives of their own (``stag._ops.reduce``); the rest are composite
 
 from __future__ import annotations
 
-import math
 from typing import Literal, overload
 
 import numpy as np
 
 from stag._creation import Generator, default_generator
 from stag._dims import L1, AnyShape, B, N, S
+from stag._operands import expect_tensor
+from stag._ops import elementwise as E
 from stag._ops import reduce as R
-from stag._tensor import Tensor, apply, expect_tensor
+from stag._tensor import Tensor, apply
 
 
 def softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
@@ -46,18 +47,18 @@ def logsumexp(x: Tensor[*AnyShape], axis: int = -1, *, keepdims: bool = False) -
     return apply(R.logsumexp, x, axis=axis, keepdims=keepdims)
 
 
-_GELU_C = math.sqrt(2.0 / math.pi)
+def gelu(x: Tensor[*S], approximate: Literal["none", "tanh"] = "none") -> Tensor[*S]:
+    """GELU, ``x * Phi(x)`` with the normal CDF ``Phi``: exact (erf) by default, as PyTorch.
 
-
-def gelu(x: Tensor[*S]) -> Tensor[*S]:
-    """GELU, ``x * Phi(x)``, in its tanh approximation (PyTorch's ``approximate="tanh"``).
-
-    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``; it differs
-    from the erf form by less than 1e-3.
+    ``approximate="tanh"`` is ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``, which
+    differs from the exact form by less than 1e-3.
     """
     expect_tensor("gelu", x)
-    inner = (x + x * x * x * 0.044715) * _GELU_C
-    return x * (inner.tanh() + 1.0) * 0.5
+    if approximate == "none":
+        return apply(E.gelu, x)
+    if approximate == "tanh":
+        return apply(E.gelu_tanh, x)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def dropout(

@@ -32,6 +32,7 @@ from stag.nn._conv_functional import (
 )
 from stag.nn._layers import DType, check_size, parameter
 from stag.nn._module import Module
+from stag.nn._pooling import window
 
 Ci = TypeVar("Ci")
 Co = TypeVar("Co")
@@ -142,11 +143,9 @@ class MaxPool2d(Module, Generic[K, S, P]):
         self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
     ) -> None:
         super().__init__()
-        self.kernel_size = int_pair("MaxPool2d", "kernel_size", kernel_size, 1)
-        self.stride = (
-            self.kernel_size if stride is None else int_pair("MaxPool2d", "stride", stride, 1)
+        self.kernel_size, self.stride, self.padding = window(
+            "MaxPool2d", kernel_size, stride, padding
         )
-        self.padding = int_pair("MaxPool2d", "padding", padding, 0)
 
     def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, Dyn, Dyn]:
         """**Arguments:** ``x`` of shape ``(N, C, H, W)``.  **Returns:** ``(N, C, H', W')``."""

@@ -14,10 +14,11 @@ import numpy as np
 
 from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
+from stag._operands import expect_tensor, promote
 from stag._ops import conv as ops
 from stag._ops import elementwise
 from stag._ops.conv import Padding, Pair
-from stag._tensor import Tensor, apply, expect_tensor, promote
+from stag._tensor import Tensor, apply
 
 C = TypeVar("C")
 Ci = TypeVar("Ci")

@@ -1,4 +1,7 @@
-"""Layers and loss modules: small typed classes whose ``__call__`` is the forward.
+"""Layers that map dims: ``Linear``, ``TiedLinear``, ``LayerNorm``, ``Embedding``, ``Flatten``.
+
+Small typed classes whose ``__call__`` is the forward (the shape-keeping layers
+live in ``_shape_keeping``, the loss modules in ``_loss_modules``).
 
 Every layer works on an unbatched input and under any batch prefix ``*B``:
 ``Linear[I, O]`` maps ``Tensor[I]`` to ``Tensor[O]`` and ``Tensor[*B, I]`` to
@@ -9,15 +12,17 @@ an untyped (``Linear[int, int]``) but valid layer.
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from stag._creation import Generator, float_dtype
-from stag._dims import AnyShape, B, Dyn, N, S
+from stag._dims import AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
 from stag._indexing import check_ids
+from stag._operands import expect_tensor
 from stag._tensor import Tensor
 from stag.nn import functional as F
 from stag.nn import init
@@ -26,10 +31,16 @@ from stag.nn._sequential import Layer, Sequential, chain
 
 I = TypeVar("I")
 O = TypeVar("O")
-C = TypeVar("C")
 D = TypeVar("D")
 H = TypeVar("H")
 V = TypeVar("V")
+L0 = Literal[0]
+L1 = Literal[1]
+L2 = Literal[2]
+LMinus1 = Literal[-1]
+# Flatten's axes, as its constructor was given them (``Literal[1]``) or ``int``.
+Start = DefaultTypeVar("Start", default=L1)
+End = DefaultTypeVar("End", default=LMinus1)
 
 DType = npt.DTypeLike
 
@@ -47,7 +58,25 @@ def parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any,
 
 
 # ------------------------------------------------------------------- linear
-class Linear(Module, Generic[I, O]):
+class _Affine(Module, Generic[I, O]):
+    """What ``Linear`` and ``TiedLinear`` share: their sizes, ``>>`` and their repr."""
+
+    in_features: int
+    out_features: int
+    bias: Tensor[O] | None
+
+    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
+        """This layer followed by ``other``: a ``Sequential[I, H]``."""
+        return chain(self, other)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Linear(_Affine[I, O]):
     """An affine map of the last dim: ``y = x @ weight + bias``.
 
     ``weight`` has shape ``(in_features, out_features)``: the transpose of
@@ -79,11 +108,7 @@ class Linear(Module, Generic[I, O]):
         self.out_features = check_size("Linear", "out_features", out_features)
         self.weight = parameter((self.in_features, self.out_features), dtype)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        self.bias = None
-        if bias:
-            self.bias = parameter((self.out_features,), dtype)
-            bound = 1 / math.sqrt(self.in_features)
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        self.bias = linear_bias(self.in_features, self.out_features, dtype, generator, bias)
 
     # A size whose type is plain `int` is unknown, and the call treats it as `Dyn`: that is
     # what pyright (and mypy without stag's plugin) make of `Linear(16, 1)`, and it must
@@ -102,100 +127,60 @@ class Linear(Module, Generic[I, O]):
         y = x @ self.weight
         return y if self.bias is None else y + self.bias
 
-    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
-        """This layer followed by ``other``: a ``Sequential[I, H]``."""
-        return chain(self, other)
 
-    def extra_repr(self) -> str:
-        return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
-        )
-
-
-# -------------------------------------------------------------- activations
-class _ShapeKeeping(Module):
-    """A layer whose output has its input's shape: a ``Layer[N, N]`` for every ``N``."""
-
-    def __rshift__(self, other: Layer[N, H]) -> Sequential[N, H]:
-        """This layer followed by ``other``."""
-        return chain(self, other)
+def linear_bias(
+    fan_in: int, size: int, dtype: DType | None, generator: Generator | None, wanted: bool
+) -> Tensor[*AnyShape] | None:
+    """A linear layer's bias, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's, if wanted."""
+    if not wanted:
+        return None
+    bias = parameter((size,), dtype)
+    bound = 1 / math.sqrt(fan_in)
+    return init.uniform_(bias, -bound, bound, generator=generator)
 
 
-class ReLU(_ShapeKeeping):
-    """``max(x, 0)`` elementwise.  **Arguments:** ``x`` of any shape.  **Returns:** its shape."""
+class TiedLinear(_Affine[I, O]):
+    """A linear map whose weight is another layer's ``(out, in)`` table: ``y = x @ weight.T``.
 
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.relu()
+    Weight tying as in GPT models: on an ``Embedding[V, D]``, ``TiedLinear(emb.weight)``
+    is a ``TiedLinear[D, V]``, the output head that turns hidden states ``(*B, D)``
+    into logits ``(*B, V)`` with the embedding's own table.  The table is one tensor
+    held by both layers, not a copy: a backward through both uses accumulates into
+    its one ``.grad``, an optimizer updates it once, ``parameters()`` lists it once
+    and ``state_dict()`` names it once, under the first name in attribute order
+    (assign the embedding first to get ``"wte.weight"``; PyTorch lists both names).
+    ``Linear`` cannot hold it: its ``weight`` is ``(in, out)``, the transpose.
 
-
-class Tanh(_ShapeKeeping):
-    """``tanh(x)`` elementwise.  **Arguments:** ``x`` of any shape.  **Returns:** its shape."""
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.tanh()
-
-
-class Sigmoid(_ShapeKeeping):
-    """``1 / (1 + exp(-x))`` elementwise.  **Returns:** a tensor of ``x``'s shape."""
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return x.sigmoid()
-
-
-class GELU(_ShapeKeeping):
-    """GELU in its tanh approximation (PyTorch's ``GELU(approximate="tanh")``).
-
-    **Arguments:** ``x`` of any shape.  **Returns:** a tensor of ``x``'s shape.
+    **Arguments:**
+    - ``weight``: the shared table, shape ``(O, I)`` (PyTorch's ``Linear`` layout).
+    - ``bias``: whether to add a learned bias of shape ``(O,)`` (GPT's head has none),
+      initialised as ``Linear``'s; ``generator``: a ``stag.Generator`` for it.
     """
 
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.gelu(x)
+    weight: Tensor[O, I]
+    bias: Tensor[O] | None
 
-    def extra_repr(self) -> str:
-        return "approximate='tanh'"
-
-
-class Softmax(_ShapeKeeping):
-    """Softmax along ``axis`` (the last by default).
-
-    **Arguments:** ``axis``.  Called on ``x`` of any shape.
-    **Returns:** probabilities of ``x``'s shape, summing to 1 along ``axis``.
-    """
-
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(
+        self, weight: Tensor[O, I], bias: bool = False, *, generator: Generator | None = None
+    ) -> None:
         super().__init__()
-        self.axis = axis
+        expect_tensor("TiedLinear", weight)
+        if weight.ndim != 2:
+            raise ShapeError(
+                f"TiedLinear: expected a 2-d weight (out_features, in_features), got shape "
+                f"{weight.shape}; an Embedding's weight (num_embeddings, embedding_dim) is one"
+            )
+        self.out_features, self.in_features = weight._data.shape
+        self.weight = weight
+        self.bias = linear_bias(self.in_features, self.out_features, weight.dtype, generator, bias)
 
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.softmax(x, axis=self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
-
-
-class Dropout(_ShapeKeeping):
-    """Zero each element with probability ``p`` in training mode, scaling the rest by 1/(1-p).
-
-    The identity in evaluation mode (``model.eval()``).
-
-    **Arguments:** ``p`` in [0, 1]; ``generator``, a ``stag.Generator`` for
-    reproducible masks (the default generator when None).
-    Called on ``x`` of any shape.  **Returns:** a tensor of ``x``'s shape.
-    """
-
-    def __init__(self, p: float = 0.5, *, generator: Generator | None = None) -> None:
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
-        self.p = p
-        self.generator = generator
-
-    def __call__(self, x: Tensor[*S]) -> Tensor[*S]:
-        return F.dropout(x, self.p, self.training, generator=self.generator)
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return super().extra_repr() + ", tied"
 
 
 class LayerNorm(Module, Generic[N]):
@@ -229,7 +214,7 @@ class LayerNorm(Module, Generic[N]):
             self.bias = parameter((self.normalized_shape,), dtype)
 
     @overload
-    def __call__(self: LayerNorm[int], x: Tensor[*B, C]) -> Tensor[*B, C]: ...  # see Linear
+    def __call__(self: LayerNorm[int], x: Tensor[*B, K]) -> Tensor[*B, K]: ...  # see Linear
     @overload
     def __call__(self, x: Tensor[*B, N]) -> Tensor[*B, N]: ...
     def __call__(self, x: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
@@ -290,59 +275,73 @@ class Embedding(Module, Generic[V, D]):
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
-class Flatten(Module):
-    """Every dim after the first merged into one: ``(N, *S)`` to ``(N, prod(S))``.
+class Flatten(Module, Generic[Start, End]):
+    """The dims from ``start_axis`` to ``end_axis`` (both included) merged into one.
 
-    The merged size is ``Dyn`` to the checker (shape arithmetic): annotate the
-    result, ``h: Tensor[Batch, L784] = Flatten()(images)``.
-    Not a ``Layer`` (it does not map the last dim), so ``Sequential`` does not
-    chain it statically.
+    PyTorch's ``nn.Flatten(start_dim=1, end_dim=-1)``, spelled with ``axis``: by
+    default every dim after the first, ``(N, *S)`` to ``(N, prod(S))``; a 1-d
+    input ``(N,)`` gives ``(N, 1)``.  The merged size is ``Dyn`` to the checker
+    (the mypy plugin computes it): annotate the result,
+    ``h: Tensor[Batch, L784] = Flatten()(images)``.  The axes are part of the type:
+    ``Flatten()`` is a ``Flatten[L1, L-1]``, ``Flatten(0)`` (everything into one
+    dim) a ``Flatten[L0, L-1]``, ``Flatten(2)`` a ``Flatten[L2, L-1]``; other axes
+    give a ``Flatten[int, int]``, whose result is ``Tensor[*AnyShape]``.
+    Not a ``Layer`` (it does not map the last dim), so ``Sequential`` does not chain
+    it statically.
 
-    **Arguments:** ``x`` of shape ``(N, *S)``, rank >= 1.  **Returns:** shape ``(N, Dyn)``.
+    **Arguments:** ``start_axis``, ``end_axis`` (negative counts from the end).
+    Called on ``x`` with at least one dim.  **Returns:** ``x`` with those dims merged.
     """
 
-    def __call__(self, x: Tensor[N, *S]) -> Tensor[N, Dyn]:
-        if x.ndim == 0:
+    @overload
+    def __init__(
+        self: Flatten[L1, LMinus1], start_axis: L1 = 1, end_axis: LMinus1 = -1
+    ) -> None: ...
+    @overload
+    def __init__(self: Flatten[L0, LMinus1], start_axis: L0, end_axis: LMinus1 = -1) -> None: ...
+    @overload
+    def __init__(self: Flatten[L2, LMinus1], start_axis: L2, end_axis: LMinus1 = -1) -> None: ...
+    @overload
+    def __init__(self: Flatten[int, int], start_axis: int, end_axis: int = -1) -> None: ...
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+        super().__init__()
+        for name, axis in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+                raise TypeError(f"Flatten: {name} must be an int, got {axis!r}")
+        self.start_axis, self.end_axis = int(start_axis), int(end_axis)
+
+    @overload
+    def __call__(self: Flatten[L1, LMinus1], x: Tensor[N, *S]) -> Tensor[N, Dyn]: ...
+    @overload
+    def __call__(self: Flatten[L0, LMinus1], x: Tensor[N, *S]) -> Tensor[Dyn]: ...
+    @overload
+    def __call__(self: Flatten[L2, LMinus1], x: Tensor[N, M, K, *S]) -> Tensor[N, M, Dyn]: ...
+    @overload
+    def __call__(self: Flatten[int, int], x: Tensor[*AnyShape]) -> Tensor[*AnyShape]: ...
+    def __call__(self, x: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
+        shape = x.shape
+        if not shape:
             raise ShapeError("Flatten: expected a tensor with a leading (batch) dim, got a 0-d one")
-        return x.flatten(1) if x.ndim > 1 else x.reshape(x.shape[0], 1)
+        if len(shape) == 1 and (self.start_axis, self.end_axis) == (1, -1):
+            return x.reshape(shape[0], 1)  # PyTorch raises here; stag keeps (N,) -> (N, 1)
+        start = _axis("start_axis", self.start_axis, shape)
+        end = _axis("end_axis", self.end_axis, shape)
+        if start > end:
+            raise ShapeError(
+                f"Flatten: start_axis {self.start_axis} comes after end_axis {self.end_axis} "
+                f"for shape {shape}; give start_axis <= end_axis"
+            )
+        merged = (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+        return x.reshape(*merged)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
 
 
-# -------------------------------------------------------------------- losses
-class MSELoss(Module):
-    """``F.mse_loss`` as a module: mean squared error of two tensors of one shape.
-
-    **Arguments:** ``pred`` and ``target`` of shape ``(*S)``.  **Returns:** a 0-d tensor.
-    """
-
-    def __call__(self, pred: Tensor[*S], target: Tensor[*S]) -> Tensor[()]:
-        return F.mse_loss(pred, target)
-
-
-class CrossEntropyLoss(Module):
-    """``F.cross_entropy`` as a module: logits ``(*B, C)``, integer labels ``(*B,)``.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, logits: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
-        return F.cross_entropy(logits, labels)
-
-
-class NLLLoss(Module):
-    """``F.nll_loss`` as a module: log-probabilities ``(*B, C)``, integer labels ``(*B,)``.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, log_probs: Tensor[*B, C], labels: Tensor[*B]) -> Tensor[()]:
-        return F.nll_loss(log_probs, labels)
-
-
-class BCEWithLogitsLoss(Module):
-    """``F.binary_cross_entropy_with_logits`` as a module: logits and targets of one shape.
-
-    **Returns:** the mean loss, a 0-d tensor.
-    """
-
-    def __call__(self, logits: Tensor[*S], targets: Tensor[*S]) -> Tensor[()]:
-        return F.binary_cross_entropy_with_logits(logits, targets)
+def _axis(name: str, axis: int, shape: tuple[int, ...]) -> int:
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(
+            f"Flatten: {name} {axis} is out of range for an input of shape {shape} "
+            f"({len(shape)} dims)"
+        )
+    return axis % len(shape)

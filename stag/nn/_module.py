@@ -14,7 +14,7 @@ shallow copy of ``model`` whose parameters are the gradients.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self, TypeAlias
 
 import numpy as np
@@ -124,6 +124,20 @@ class Module:
         """Every buffer, in ``named_buffers`` order."""
         return [b for _, b in self.named_buffers()]
 
+    def apply(self, fn: Callable[[Module], object]) -> Self:
+        """Call ``fn`` on every sub-module, then on this module; return this module.
+
+        PyTorch's order: children before their parent (depth first), so an
+        initialiser applied to a model reaches every layer.  A module held in
+        two places is visited once.
+
+        **Arguments:** ``fn``, called with each module; its result is ignored.
+        **Returns:** ``self``.
+        """
+        for module in _post_order(self, set()):
+            fn(module)
+        return self
+
     # ------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Self:
         """Set training mode (``mode=True``) or evaluation mode on every module."""
@@ -215,6 +229,15 @@ class Module:
             return head + ")"
         lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return head + "\n" + "\n".join(lines) + "\n)"
+
+
+def _post_order(module: Module, seen: set[int]) -> Iterator[Module]:
+    """Every module under ``module`` (itself last), children first, each once."""
+    seen.add(id(module))
+    for child in module.children():
+        if id(child) not in seen:
+            yield from _post_order(child, seen)
+    yield module
 
 
 def _as_array(value: StateValue) -> npt.NDArray[Any]:

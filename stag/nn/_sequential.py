@@ -16,7 +16,7 @@ time, but write a CNN as a small ``Module`` subclass with a typed
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar, overload
+from typing import Generic, Literal, Protocol, TypeVar, overload
 
 from stag._dims import AnyShape, B, Dyn
 from stag._tensor import Tensor
@@ -200,8 +200,30 @@ class Sequential(Module, Generic[I, O]):
     def __iter__(self) -> Iterator[AnyLayer]:
         return iter(self.layers)
 
-    def __getitem__(self, index: int) -> AnyLayer:
-        """The layer at ``index`` (untyped: annotate it, or keep your own reference)."""
+    @overload
+    def __getitem__(self, index: Literal[0]) -> Layer[I, Dyn]: ...
+    @overload
+    def __getitem__(self, index: Literal[-1]) -> Layer[Dyn, O]: ...
+    @overload
+    def __getitem__(self, index: int) -> AnyLayer: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential[Dyn, Dyn]: ...
+    def __getitem__(self, index: int | slice) -> AnyLayer | Sequential[Dyn, Dyn]:
+        """The layer at ``index``, or the layers of a slice as a ``Sequential``.
+
+        ``seq[0]`` is a ``Layer[I, Dyn]`` and ``seq[-1]`` a ``Layer[Dyn, O]``; other
+        positions are untyped (keep your own reference to a layer to keep its type),
+        and so is a slice, ``Sequential[Dyn, Dyn]``.  A slice shares the layers
+        (and so their parameters) with ``self``, as PyTorch's does.
+        """
+        if isinstance(index, slice):
+            layers = self.layers[index]
+            if not layers:
+                raise IndexError(
+                    f"Sequential: the slice {index} of {len(self.layers)} layers is empty; "
+                    "a Sequential holds at least one layer"
+                )
+            return Sequential(*layers)
         return self.layers[index]
 
     def __repr__(self) -> str:

@@ -31,6 +31,21 @@ nn.MSELoss()(scores, targets)  # E: arg-type
 nn.CrossEntropyLoss()(logits, seq_labels)  # E: arg-type
 nn.NLLLoss()(logits, logits)  # E: arg-type
 per_sample: Tensor[Batch] = nn.CrossEntropyLoss()(logits, labels)  # E: assignment
+# reduction: a literal picks the result; "none" keeps the batch shape, the others do not.
+total: Tensor[Batch] = F.cross_entropy(logits, labels, reduction="sum")  # E: assignment
+scalar: Tensor[()] = F.cross_entropy(logits, labels, reduction="none")  # E: assignment
+F.cross_entropy(logits, labels, reduction="avg")  # E: call-overload
+F.cross_entropy(logits, labels, -100)  # E: call-overload
+wrong_seq: Tensor[Batch] = F.nll_loss(logits, seq_labels, reduction="none")  # E: call-overload
+
+
+def any_reduction(reduction: str) -> None:
+    F.mse_loss(scores, scores, reduction=reduction)  # E: call-overload
+
+
+nn.CrossEntropyLoss(reduction="avg")  # E: call-overload
+reduced: Tensor[()] = nn.CrossEntropyLoss(reduction="none")(logits, labels)  # E: assignment
+none_mse: Tensor[()] = nn.MSELoss(reduction="none")(targets, targets)  # E: assignment
 F.layer_norm(logits, stag.ones(Seq(3)))  # E: arg-type
 
 

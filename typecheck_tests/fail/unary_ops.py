@@ -30,3 +30,4 @@ log1p: Tensor[Batch, L4] = x.log1p()  # E: assignment  # op: log1p
 log2: Tensor[L3] = stag.log2(x)  # E: arg-type  # op: log2
 log10: Tensor[L3, Batch] = x.log10()  # E: assignment  # op: log10
 expm1: Tensor[Batch] = stag.expm1(x)  # E: arg-type  # op: expm1
+erf: Tensor[L3, L3] = x.erf()  # E: assignment  # op: erf

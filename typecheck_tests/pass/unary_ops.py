@@ -42,3 +42,5 @@ assert_type(x.log10(), Tensor[Batch, L3])  # op: log10
 assert_type(stag.log10(x), Tensor[Batch, L3])  # op: log10
 assert_type(x.expm1(), Tensor[Batch, L3])  # op: expm1
 assert_type(stag.expm1(x), Tensor[Batch, L3])  # op: expm1
+assert_type(x.erf(), Tensor[Batch, L3])  # op: erf
+assert_type(stag.erf(x), Tensor[Batch, L3])  # op: erf
