@@ -36,6 +36,7 @@ from stag._creation import zeros_like as zeros_like
 from stag._dims import L1 as L1
 from stag._dims import AnyShape as AnyShape
 from stag._dims import Dyn as Dyn
+from stag._dims import Prod as Prod
 from stag._dlpack import from_dlpack as from_dlpack
 from stag._einsum import einsum as einsum
 from stag._errors import DTypeError as DTypeError

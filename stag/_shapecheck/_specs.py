@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union
 import numpy as np
 import typing_extensions
 
+from stag._dims import Prod
 from stag._tensor import Tensor
 
 
@@ -186,12 +187,38 @@ def _parse_dim(arg: object, hint: object) -> tuple[_Dim, str]:
         return _Dim(None, frozenset(sizes)), f"Literal[{', '.join(map(str, sizes))}]"
     if isinstance(arg, (typing.NewType, TypeVar)):
         return _Dim(arg, frozenset()), arg.__name__
+    if typing.get_origin(arg) is Prod:  # bound as a dim of its own, checked by its factors
+        for factor in typing.get_args(arg):
+            _parse_dim(factor, hint)
+        return _Dim(arg, frozenset()), dim_name(arg)
     raise TypeError(
         f"shapecheck: cannot read the dim {arg!r} in {hint}; a dim is a Literal size, "
-        "a NewType, a TypeVar or stag.Dyn"
+        "a NewType, a TypeVar, a stag.Prod of dims or stag.Dyn"
     )
 
 
 def dim_name(dim: object) -> str:
-    """``N`` for the TypeVar ``N``, ``Batch`` for the NewType: the name messages show."""
+    """``N`` for the TypeVar ``N``, ``Batch`` for the NewType, ``Prod[H, D]``, ``3``: the
+    name messages show."""
+    if typing.get_origin(dim) is Prod:
+        return f"Prod[{', '.join(map(dim_name, typing.get_args(dim)))}]"
+    if typing.get_origin(dim) is Literal:
+        return ", ".join(map(str, typing.get_args(dim)))
     return str(getattr(dim, "__name__", dim))
+
+
+def is_product(dim: object) -> bool:
+    return typing.get_origin(dim) is Prod
+
+
+def factors(dim: object) -> tuple[object, ...]:
+    """The two dims of a ``Prod[F1, F2]``: each a Literal, a named dim or a Prod."""
+    return typing.get_args(dim)
+
+
+def literal_size(dim: object) -> int | None:
+    """The size of a ``Literal[n]`` dim, else None."""
+    if typing.get_origin(dim) is Literal:
+        (size,) = typing.get_args(dim)[:1]
+        return size if type(size) is int else None
+    return None
