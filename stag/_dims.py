@@ -70,4 +70,7 @@ class Prod(int, Generic[F1, F2]):
 def _size(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, SupportsIndex):
         raise TypeError(f"Prod: a size must be an int, got {value!r}")
-    return operator.index(value)
+    size = operator.index(value)
+    if size < 0:
+        raise ValueError(f"Prod: a size must be >= 0, got {size}")
+    return size

@@ -21,7 +21,7 @@ from stag import _autograd
 from stag import _broadcasting as broadcasting
 from stag import _composites as composites
 from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
-from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, S, Shape
+from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, Prod, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
 from stag._operands import (
@@ -38,6 +38,8 @@ from stag._operands import (
 )
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
 
+L2: TypeAlias = Literal[2]
+L3: TypeAlias = Literal[3]
 FullSlice: TypeAlias = "slice[None, None, None]"  # `:`; `a:b` is slice[int, int, None]
 
 if TYPE_CHECKING:
@@ -1105,6 +1107,16 @@ class Tensor(Generic[*Shape]):
         """The indices (int64) that sort the values along ``axis`` (stable)."""
         return Tensor(composites.order("argsort", self, axis, descending))
 
+    # A last dim stated as a product with the count (`Prod[Literal[3], C]`, from
+    # `nn.Linear(c, stag.Prod(3, c))` under the mypy plugin) splits into its other factor.
+    @overload
+    def chunk(
+        self: Tensor[*B, Prod[L2, N]], n: Literal[2], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, N], Tensor[*B, N]]: ...
+    @overload
+    def chunk(
+        self: Tensor[*B, Prod[L3, N]], n: Literal[3], axis: Literal[-1] = -1
+    ) -> tuple[Tensor[*B, N], Tensor[*B, N], Tensor[*B, N]]: ...
     @overload
     def chunk(
         self: Tensor[*B, N], n: Literal[2], axis: Literal[-1] = -1

@@ -76,3 +76,5 @@ def test_prod_is_the_int_product_and_refuses_other_values():
     assert Prod(3, 4) == 12 and isinstance(Prod(B(2), T(5)), int)
     with pytest.raises(TypeError, match="Prod: a size must be an int"):
         Prod(3, 2.0)
+    with pytest.raises(ValueError, match="Prod: a size must be >= 0, got -1"):
+        Prod(3, -1)

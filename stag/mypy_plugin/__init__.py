@@ -82,6 +82,7 @@ from ._movement import (
     unsqueeze_hook,
 )
 from ._notes import LAYER_INPUTS, matmul_function_sig, matmul_method_sig
+from ._products import prod_hook
 from ._shapes import SHAPE as SHAPE
 
 
@@ -139,6 +140,7 @@ class StagPlugin(Plugin):
             target.FULL: full_hook,
             target.ARANGE: arange_hook,
             target.EYE: eye_hook,
+            target.PROD: prod_hook,
         }.get(fullname)
 
     def _is_module(self, fullname: str) -> bool:

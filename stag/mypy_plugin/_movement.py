@@ -9,14 +9,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mypy.plugin import MethodContext
 from mypy.types import AnyType, Instance, Type, TypeOfAny, get_proper_type
 
+from ._products import factors, product
 from ._shapes import (
     Dim,
     arg_dim,
+    as_dim,
     disagrees,
     fail,
     has_star,
@@ -38,13 +40,10 @@ def flatten_hook(ctx: MethodContext) -> Type:
     start = int_arg(ctx.arg_types, 0, 0)
     if dims is None or start is None or (start := normalize_axis(start, max(len(dims), 1))) is None:
         return ctx.default_return_type
-    merged = dims[start:]
-    if not all(d.size is not None for d in merged):
+    merged = _merged(ctx, dims[start:])
+    if merged is None:
         return ctx.default_return_type
-    size = math.prod(d.size for d in merged if d.size is not None)
-    return tensor_like(
-        ctx.default_return_type, [d.type for d in dims[:start]] + [literal(ctx, size)]
-    )
+    return tensor_like(ctx.default_return_type, [d.type for d in dims[:start]] + [merged])
 
 
 def flatten_module_hook(ctx: MethodContext) -> Type:
@@ -58,30 +57,44 @@ def flatten_module_hook(ctx: MethodContext) -> Type:
     start, end = normalize_axis(axes[0], len(x)), normalize_axis(axes[1], len(x))
     if start is None or end is None or start > end:
         return ctx.default_return_type
-    merged = x[start : end + 1]
-    if not all(d.size is not None for d in merged):
+    merged = _merged(ctx, x[start : end + 1])
+    if merged is None:
         return ctx.default_return_type
-    size = literal(ctx, math.prod(d.size for d in merged if d.size is not None))
     return tensor_like(
         ctx.default_return_type,
-        [d.type for d in x[:start]] + [size] + [d.type for d in x[end + 1 :]],
+        [d.type for d in x[:start]] + [merged] + [d.type for d in x[end + 1 :]],
     )
+
+
+def _merged(ctx: MethodContext, dims: Sequence[Dim]) -> Type | None:
+    """Merged dims: their literal product, or their `Prod` where one of them is a `Prod`
+    already (code that states products); else None (the signature's `Dyn`: a layer typed
+    with a named input size must keep accepting a merge of other named dims)."""
+    if all(d.size is not None for d in dims) or any(d.factors for d in dims):
+        return product(ctx, dims)
+    return None
 
 
 @dataclass(frozen=True)
 class Count:
-    """An element count: a literal product times named dims (None: not computable)."""
+    """An element count: a literal product times named dims (None: not computable).
+
+    A `Prod[H, D]` counts as its factors, so `(T, Prod[H, D])` and `(T, H, D)` agree.
+    """
 
     product: int
     names: Counter[str]
+    types: dict[str, Type] = field(compare=False, default_factory=dict)
 
     @staticmethod
     def of(dims: Sequence[Dim]) -> Count | None:
-        if not all(d.known for d in dims):
+        parts = [f for d in dims for f in factors(d)]
+        if not all(d.known for d in parts):
             return None
         return Count(
-            math.prod(d.size for d in dims if d.size is not None),
-            Counter(d.name for d in dims if d.name is not None),
+            math.prod(d.size for d in parts if d.size is not None),
+            Counter(d.name for d in parts if d.name is not None),
+            {d.name: d.type for d in parts if d.name is not None},
         )
 
     def __str__(self) -> str:
@@ -103,9 +116,11 @@ def reshape_hook(ctx: MethodContext) -> Type:
     if line_has_error(ctx) or disagrees(ctx.default_return_type, [targets]):
         # A declared target that rejects the dims: mypy has said so; say what -1 is.
         hole = _infer_hole(ctx, targets, report=False)
-        if isinstance(hole, int):
-            sizes = [hole if d.size == -1 else d for d in targets]
-            ctx.api.msg.note(f"reshape: the -1 is {hole}: the result is {show(sizes)}", ctx.context)
+        if hole is not None:
+            sizes = [_shown(hole) if d.size == -1 else d for d in targets]
+            ctx.api.msg.note(
+                f"reshape: the -1 is {_shown(hole)}: the result is {show(sizes)}", ctx.context
+            )
         return ctx.default_return_type
     dims: list[Type] = [literal(ctx, d.size) if d.size is not None else d.type for d in targets]
     holes = [i for i, d in enumerate(targets) if d.size == -1]
@@ -115,23 +130,60 @@ def reshape_hook(ctx: MethodContext) -> Type:
     hole = _infer_hole(ctx, targets, report=True)
     if holes:
         dims[holes[0]] = (
-            literal(ctx, hole) if isinstance(hole, int) else AnyType(TypeOfAny.special_form)
+            literal(ctx, hole)
+            if isinstance(hole, int)
+            else hole
+            if hole is not None
+            else AnyType(TypeOfAny.special_form)
         )
     return tensor_like(ctx.default_return_type, dims)
 
 
-def _infer_hole(ctx: MethodContext, targets: list[Dim], report: bool) -> int | None:
-    """The size a `-1` among `targets` stands for; checks the count when there is none.
+def _leftover(ctx: MethodContext, source: Sequence[Dim], have: Count, want: Count) -> Type | None:
+    """The dim a -1 stands for when the named dims of `want` are among those of `have`:
+    the product of the rest (`Prod[H, D]` for `reshape(b, t, -1)` of `(B, T, H, D)`)."""
+    if have.product % want.product:
+        return None
+    spare = want.names.copy()
+    rest: list[Dim] = []
+    for dim in (f for d in source for f in factors(d) if f.name is not None):
+        if spare[dim.name or ""] > 0:
+            spare[dim.name or ""] -= 1
+        else:
+            rest.append(dim)
+    quotient = have.product // want.product
+    return product(ctx, [*([Dim(literal(ctx, quotient), size=quotient)] * (quotient != 1)), *rest])
 
-    None where it is not a literal (a named or unknown dim) or the count is wrong (then
-    an error when `report`).
+
+def _shown(hole: int | Type) -> object:
+    return hole if isinstance(hole, int) else as_dim(hole)
+
+
+def _infer_hole(ctx: MethodContext, targets: list[Dim], report: bool) -> int | Type | None:
+    """What a `-1` among `targets` stands for (a literal size, or the one named dim left
+    over: `reshape(b, t, h, -1)` of `(B, T, Prod[H, D])` is `D`); checks the count when
+    there is no -1.
+
+    None where it is not computable (names that do not cancel) or the count is wrong
+    (then an error when `report`).
     """
     source = shape_of(ctx.type)
     have = Count.of(source) if source is not None else None
     want = Count.of([d for d in targets if d.size != -1])
-    if source is None or have is None or want is None or have.names != want.names:
-        return None  # named dims that do not cancel: anything is possible at run time
-    if any(d.size == -1 for d in targets):
+    if source is None or have is None or want is None:
+        return None
+    hole = any(d.size == -1 for d in targets)
+    if have.names != want.names:
+        stated = any(d.factors for d in [*source, *targets])
+        lone = sum((have.names - want.names).values()) == 1 and have.product == want.product
+        if hole and not want.names - have.names and want.product and (stated or lone):
+            leftover = _leftover(ctx, source, have, want)
+            if leftover is not None:
+                return leftover
+        if stated and not hole and report:  # the user stated the relation: hold them to it
+            fail(ctx, f"reshape: {show(source)} has {have} elements, {show(targets)} has {want}")
+        return None  # else named dims that do not cancel: anything is possible at run time
+    if hole:
         if want.product and have.product % want.product == 0:
             return have.product // want.product
         if report:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -89,7 +90,10 @@ def as_dim(typ: Type) -> Dim:
     if not isinstance(proper, Instance) or proper.type.fullname in UNKNOWN_DIMS:
         return Dim(typ)
     if proper.type.fullname == PROD and len(proper.args) == 2:
-        return Dim(typ, name=str(proper), factors=tuple(map(as_dim, proper.args)))
+        factors = tuple(map(as_dim, proper.args))
+        if all(f.size is not None for f in factors):  # Prod[L3, L4] is 12
+            return Dim(typ, size=math.prod(f.size for f in factors if f.size is not None))
+        return Dim(typ, name=str(proper), factors=factors)
     return Dim(typ, name=proper.type.fullname)
 
 

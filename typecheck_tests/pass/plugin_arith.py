@@ -56,7 +56,7 @@ assert_type(cube.reshape(2, -1), Tensor[L2, L12])
 assert_type(images.reshape(n, -1), Tensor[Batch, L784])
 assert_type(images.reshape(n, 7, -1), Tensor[Batch, L7, Literal[112]])
 assert_type(images.reshape(-1, 28), Tensor[Dyn, L28])  # a named dim folded in: Dyn
-assert_type(h.reshape(n, -1), Tensor[Batch, Dyn])  # Hid is not a number
+assert_type(h.reshape(n, -1), Tensor[Batch, Hid])  # the one named dim left over
 assert_type(a.reshape(3, n), Tensor[L3, Batch])
 
 # concat: the joined size is the sum, for tuples and list displays, along any axis.
