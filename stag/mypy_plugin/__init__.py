@@ -66,10 +66,12 @@ from ._indexing import getitem_sig
 from ._join import concat_hook, stack_hook
 from ._literals import (
     arange_hook,
+    count_hook,
     dims_hook,
     eye_hook,
     full_hook,
     module_init_sig,
+    trailing_dims_hook,
 )
 from ._movement import (
     flatten_hook,
@@ -140,6 +142,8 @@ class StagPlugin(Plugin):
             target.FULL: full_hook,
             target.ARANGE: arange_hook,
             target.EYE: eye_hook,
+            target.LINSPACE: count_hook(2),
+            target.RANDINT: trailing_dims_hook(2),
             target.PROD: prod_hook,
         }.get(fullname)
 

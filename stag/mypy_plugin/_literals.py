@@ -13,7 +13,7 @@ before (`lin: nn.Linear[int, int] = nn.Linear(3, 4)` is left alone).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
@@ -113,6 +113,36 @@ def dims_hook(ctx: Context) -> Type:
     if len(groups) != len(default.args) or any(len(group) != 1 for group in groups):
         return ctx.default_return_type
     return tensor_like(default, _with_literals(ctx, default.args, [g[0] for g in groups]))
+
+
+def trailing_dims_hook(skip: int) -> Callable[[FunctionContext], Type]:
+    """As `dims_hook`, for a function whose dims follow `skip` other parameters:
+    `randint(0, 10, 2, 3)` is `Tensor[Literal[2], Literal[3]]`."""
+
+    def hook(ctx: FunctionContext) -> Type:
+        default = get_proper_type(ctx.default_return_type)
+        if not isinstance(default, Instance) or has_star(ctx) or len(ctx.args) <= skip:
+            return ctx.default_return_type
+        groups = ctx.args[skip : skip + len(default.args)]  # one formal per dim, as above
+        if len(groups) != len(default.args) or any(len(group) != 1 for group in groups):
+            return ctx.default_return_type
+        return tensor_like(default, _with_literals(ctx, default.args, [g[0] for g in groups]))
+
+    return hook
+
+
+def count_hook(index: int) -> Callable[[FunctionContext], Type]:
+    """A 1-d result whose length is argument `index`: `linspace(0, 1, 5)` is
+    `Tensor[Literal[5]]`."""
+
+    def hook(ctx: FunctionContext) -> Type:
+        default = get_proper_type(ctx.default_return_type)
+        group = ctx.args[index] if index < len(ctx.args) else []
+        if not isinstance(default, Instance) or len(default.args) != 1 or len(group) != 1:
+            return ctx.default_return_type
+        return tensor_like(default, _with_literals(ctx, default.args, group))
+
+    return hook
 
 
 def full_hook(ctx: FunctionContext) -> Type:

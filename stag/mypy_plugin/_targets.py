@@ -30,6 +30,7 @@ TENSOR_ASSERT_SHAPE = f"{TENSOR}.assert_shape"
 CREATION = "stag._creation"
 ZEROS, ONES, RAND, RANDN = (f"{CREATION}.{f}" for f in ("zeros", "ones", "rand", "randn"))
 FULL, ARANGE, EYE = (f"{CREATION}.{f}" for f in ("full", "arange", "eye"))
+LINSPACE, RANDINT = f"{CREATION}.linspace", f"{CREATION}.randint"
 MODULE = "stag.nn._module.Module"
 
 # Free functions.

@@ -8,7 +8,7 @@ masked row gives zeros, never NaN; the weighted sum of ``v`` is a batched matmul
 from __future__ import annotations
 
 import math
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 
@@ -115,6 +115,16 @@ class MultiheadAttention(Module, Generic[E]):
         self.qkv = Linear(embed_dim, 3 * size, bias, dtype=dtype, generator=generator)
         self.out = Linear(embed_dim, embed_dim, bias, dtype=dtype, generator=generator)
 
+    # `MultiheadAttention[int]` (pyright's and plain mypy's `MultiheadAttention(16, 4)`):
+    # the embedding size is unknown and treated as Dyn, as Linear's.
+    @overload
+    def __call__(
+        self: MultiheadAttention[int], x: Tensor[*B, T, Dyn], mask: Tensor[*AnyShape] | None = None
+    ) -> Tensor[*B, T, Dyn]: ...
+    @overload
+    def __call__(
+        self, x: Tensor[*B, T, E], mask: Tensor[*AnyShape] | None = None
+    ) -> Tensor[*B, T, E]: ...
     def __call__(
         self, x: Tensor[*B, T, E], mask: Tensor[*AnyShape] | None = None
     ) -> Tensor[*B, T, E]:

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar, overload
 import numpy as np
 
 from stag._creation import float_dtype
-from stag._dims import AnyShape, N
+from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
 from stag._tensor import Tensor
 from stag.nn import functional as F
@@ -133,6 +133,11 @@ class BatchNorm1d(_BatchNorm[C]):
     _ranks = (2, 3)
     _layout = "(N, {0}) or (N, {0}, L)"
 
+    # `BatchNorm1d[int]` (pyright's and plain mypy's `BatchNorm1d(16)`): C unknown, see Linear.
+    @overload
+    def __call__(self: BatchNorm1d[int], x: Tensor[N, Dyn]) -> Tensor[N, Dyn]: ...
+    @overload
+    def __call__(self: BatchNorm1d[int], x: Tensor[N, Dyn, L]) -> Tensor[N, Dyn, L]: ...
     @overload
     def __call__(self, x: Tensor[N, C]) -> Tensor[N, C]: ...
     @overload
@@ -154,5 +159,9 @@ class BatchNorm2d(_BatchNorm[C]):
     _ranks = (4,)
     _layout = "(N, {}, H, W)"
 
+    @overload
+    def __call__(self: BatchNorm2d[int], x: Tensor[N, Dyn, H, W]) -> Tensor[N, Dyn, H, W]: ...
+    @overload
+    def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, H, W]: ...
     def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, H, W]:
         return self._forward(x)

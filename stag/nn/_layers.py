@@ -174,6 +174,14 @@ class TiedLinear(_Affine[I, O]):
         self.weight = weight
         self.bias = linear_bias(self.in_features, self.out_features, weight.dtype, generator, bias)
 
+    @overload  # an int size is Dyn, as Linear's
+    def __call__(self: TiedLinear[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self: TiedLinear[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
+    @overload
+    def __call__(self: TiedLinear[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
     def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
         """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
         y = x @ self.weight.T

@@ -11,6 +11,7 @@ import stag
 from stag import L1, Tensor, nn
 
 Batch = NewType("Batch", int)
+Seq = NewType("Seq", int)
 L16 = Literal[16]
 L28 = Literal[28]
 L10 = Literal[10]
@@ -53,3 +54,37 @@ class Tagger(nn.Module):
 out: Tensor[Batch, L10] = SmallCNN()(stag.randn(n, 1, 28, 28))
 scores: Tensor[Batch, L10] = Tagger()(stag.zeros(n).astype("int64"))
 head: Tensor[Batch, L1] = regression_head(stag.randn(n, 16))
+
+
+class Block(nn.Module):
+    """The transformer kit built the PyTorch way: attention, batch norm, a tied head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 16)
+        self.attn = nn.MultiheadAttention(16, 4)
+        self.norm = nn.BatchNorm1d(16)
+        self.head = nn.TiedLinear(self.embed.weight)
+
+    def __call__(self, ids: Tensor[Batch, Seq]) -> Tensor[Batch, Seq, L10]:
+        h = self.attn(self.embed(ids))
+        normed: Tensor[Batch, L16, Seq] = self.norm(h.transpose(1, 2))
+        return self.head(normed.transpose(1, 2))
+
+
+class Pooled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.norm = nn.BatchNorm2d(8)
+        self.pool = nn.AvgPool2d(2)
+        self.fc = nn.Linear(8 * 14 * 14, 10)
+
+    def __call__(self, x: Tensor[Batch, L1, L28, L28]) -> Tensor[Batch, L10]:
+        h = self.pool(self.norm(self.conv(x)))
+        return self.fc(h.flatten(1))
+
+
+seq_ids: Tensor[Batch, Seq] = stag.zeros(n, Seq(5)).astype("int64")
+logits: Tensor[Batch, Seq, L10] = Block()(seq_ids)
+pooled: Tensor[Batch, L10] = Pooled()(stag.randn(n, 1, 28, 28))
