@@ -1146,6 +1146,14 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[*B, M, N]: ...
     @overload
     def masked_fill(self: Tensor[*B, N], mask: Tensor[N], value: float) -> Tensor[*B, N]: ...
+    @overload  # a padding mask (B, 1, 1, T) over (B, H, T, T) scores
+    def masked_fill(
+        self: Tensor[M, K, N, P], mask: Tensor[M, L1, L1, P], value: float
+    ) -> Tensor[M, K, N, P]: ...
+    @overload
+    def masked_fill(
+        self: Tensor[M, K, N, P], mask: Tensor[M, L1, N, P], value: float
+    ) -> Tensor[M, K, N, P]: ...
     def masked_fill(self, mask: Tensor[*AnyShape], value: float) -> Tensor[*AnyShape]:
         """``value`` where the bool ``mask`` is true, else these values (the gradient flows
         where it is false).  The mask broadcasts into this shape: a ``(T, T)`` causal mask

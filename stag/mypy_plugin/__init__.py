@@ -51,7 +51,7 @@ from mypy.plugin import (
 from mypy.types import FunctionLike, Type
 
 from . import _targets as target
-from ._broadcast import OPERATORS, function_sig, operator_sig
+from ._broadcast import OPERATORS, function_sig, masked_fill_sig, operator_sig
 from ._calls import solved
 from ._conv import (
     conv2d_call_hook,
@@ -169,6 +169,8 @@ class StagPlugin(Plugin):
             return matmul_method_sig
         if method == "__getitem__":
             return getitem_sig
+        if method == "masked_fill":
+            return masked_fill_sig
         if method in OPERATORS:
             return operator_sig(OPERATORS[method])
         return None

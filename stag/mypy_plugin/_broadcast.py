@@ -190,3 +190,28 @@ def function_sig(op: str, params: Sequence[str]) -> Callable[[FunctionSigContext
         return _signature(ctx, op, [(name, _arg(ctx, i)) for i, name in enumerate(params)])
 
     return hook
+
+
+def masked_fill_sig(ctx: MethodSigContext) -> FunctionLike:
+    """`x.masked_fill(mask, value)`: the mask broadcasts into `x`'s shape by stag's rule
+    (a `(T, T)` causal mask or a `(B, 1, 1, T)` padding mask over `(B, H, T, T)`); the
+    result is `x`'s type.  A mask that would stretch `x`, or that the rule refuses, is an
+    error naming both shapes."""
+    default = ctx.default_signature
+    item = default if isinstance(default, CallableType) else default.items[0]
+    mask = _arg(ctx, 0)
+    dims, mask_dims = shape_of(ctx.type), shape_of(mask) if mask is not None else None
+    if mask is None or dims is None or mask_dims is None or len(item.arg_types) != 2:
+        return default
+    outcome = broadcast("masked_fill", ["the tensor", "the mask"], [dims, mask_dims])
+    if isinstance(outcome, list) and [str(d) for d in outcome] != [str(d) for d in dims]:
+        outcome = (
+            f"masked_fill: a mask of shape {show(mask_dims)} does not broadcast into the "
+            f"tensor's shape {show(dims)} (the result would be {show(outcome)})"
+        )
+    if isinstance(outcome, str):
+        ctx.api.fail(outcome, ctx.context, code=ARG_TYPE)
+        ret: Type = AnyType(TypeOfAny.from_error)
+    else:
+        ret = ctx.type
+    return item.copy_modified(arg_types=[mask, item.arg_types[1]], ret_type=ret, variables=[])

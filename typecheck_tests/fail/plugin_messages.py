@@ -34,3 +34,4 @@ pred - targets  # E: operator  # N: sub: shapes (Batch, 1) and (Batch,) would br
 # One error for a rejected op, not a second one for the variable it was assigned to.
 diff = pred - targets  # E: operator  # N: .unsqueeze(-1) the right operand for a column, or .squeeze(-1) the left operand to pair the elements
 (logits.argmax(axis=0) == labels).mean()  # E: operator  # N: eq: shapes (Classes,) and (Batch,) cannot be broadcast: Classes (dim -1 of the left) vs Batch (dim -1 of the right)
+pred.masked_fill(targets > 0, 0.0)  # E: arg-type  # N: masked_fill: shapes (Batch, 1) and (Batch,) would broadcast to (Batch, Batch)

@@ -52,6 +52,14 @@ assert_type(scores > causal, Tensor[Batch, Heads, Seq, Seq])
 assert_type(causal <= scores, Tensor[Batch, Heads, Seq, Seq])
 assert_type(x >= bias, Tensor[Batch, Seq, L4])
 
+# masked_fill: the mask broadcasts into the tensor (a causal mask, a padding mask).
+keep: Tensor[Batch, Seq] = stag.ones(n, t) > 0
+padding = keep[:, None][:, None]
+assert_type(padding, Tensor[Batch, L1, L1, Seq])
+assert_type(scores.masked_fill(causal, -np.inf), Tensor[Batch, Heads, Seq, Seq])
+assert_type(scores.masked_fill(padding, -np.inf), Tensor[Batch, Heads, Seq, Seq])
+assert_type(x.masked_fill(x > 0, 0.0), Tensor[Batch, Seq, L4])
+
 # Tensors stay hashable (by identity) although == is elementwise.
 seen: dict[Tensor[Batch, Classes], str] = {logits: "logits"}
 assert_type(seen[logits], str)
