@@ -23,3 +23,6 @@ heads.reshape(b, t, Prod(d, d))  # E: shape  # N: (Batch, Seq, Prod[HeadDim, Hea
 x.reshape(b, h, d)  # E: shape
 qkv = nn.Linear(c, Prod(3, c))(stag.randn(b, t, c))
 qkv.reshape(b, t, 4, c)  # E: shape  # N: (Batch, Seq, Prod[3, Width]) has 3·Batch·Seq·Width elements, (Batch, Seq, 4, Width) has 4·Batch·Seq·Width
+# qkv splits into three Width-sized parts, not HeadDim-sized ones.
+q, k, v = qkv.chunk(3)
+wrong_q: Tensor[Batch, Seq, HeadDim] = q  # E: assignment
