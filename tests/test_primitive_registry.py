@@ -268,7 +268,20 @@ GRADCHECK_CASES = {
 # Cases whose primitive is inside a composite, not the op that makes the output.
 INNER_PRIMITIVE = {"take_along_axis", "masked_softmax"}
 
-NON_DIFFERENTIABLE = {"lt", "le", "gt", "ge", "eq", "ne", "argmax", "argmin"}
+NON_DIFFERENTIABLE = {
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "eq",
+    "ne",
+    "argmax",
+    "argmin",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+}
 
 
 def _differentiable():

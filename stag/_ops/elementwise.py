@@ -8,11 +8,13 @@ broadcast shape and the engine sums that down to each input's shape
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from stag._autograd import Array
+from stag._errors import DTypeError
 from stag._ops import binary_function, binary_operator, defprim, unary
 
 
@@ -79,6 +81,22 @@ def _sigmoid(x: Array) -> Array:
     # exp of a non-positive number only, so no overflow for large |x|
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _bitwise(ufunc: np.ufunc, symbol: str) -> Callable[..., Array]:
+    """``ufunc`` on bool and int arrays; a float operand is refused by name (numpy's
+    message would name a ufunc and casting rules)."""
+
+    def forward(*arrays: Array) -> Array:
+        for array in arrays:
+            if array.dtype.kind not in "biu":
+                raise DTypeError(
+                    f"{symbol}: takes bool (or int) tensors, got a {array.dtype} one; "
+                    "make a mask first (x > 0) or convert it (x.astype(bool))"
+                )
+        return np.asarray(ufunc(*arrays))
+
+    return forward
 
 
 # fmt: off
@@ -152,4 +170,14 @@ gt = defprim("gt", np.greater, facade=binary_operator("__gt__"))
 ge = defprim("ge", np.greater_equal, facade=binary_operator("__ge__"))
 eq = defprim("eq", np.equal, facade=binary_operator("__eq__"))
 ne = defprim("ne", np.not_equal, facade=binary_operator("__ne__"))
+# Masks: logical on bool tensors (`causal & padding`, `~mask`), bitwise on int ones.
+bitwise_and = defprim("bitwise_and", _bitwise(np.bitwise_and, "&"),
+    facade=binary_operator("__and__"))
+bitwise_or = defprim("bitwise_or", _bitwise(np.bitwise_or, "|"),
+    facade=binary_operator("__or__"))
+bitwise_xor = defprim("bitwise_xor", _bitwise(np.bitwise_xor, "^"),
+    facade=binary_operator("__xor__"))
+bitwise_not = defprim("bitwise_not", _bitwise(np.invert, "~"), facade=unary(
+    "``~x``: not, elementwise, of a bool tensor (bitwise of an int one).",
+    method=False, function=False, operator="__invert__"))
 # fmt: on

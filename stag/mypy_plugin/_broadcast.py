@@ -32,6 +32,9 @@ OPERATORS = {
     "__ge__": "ge",
     "__eq__": "eq",
     "__ne__": "ne",
+    "__and__": "bitwise_and",
+    "__or__": "bitwise_or",
+    "__xor__": "bitwise_xor",
 }
 
 

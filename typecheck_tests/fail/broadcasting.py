@@ -36,6 +36,8 @@ x + wrong_rows  # E: operator
 (logits.argmax(axis=0) == labels).mean()  # E: operator
 logits.argmax(axis=-1) != per_class  # E: operator
 pred < target  # E: operator
+# Masks of two shapes that do not broadcast.
+(pred > 0) & (target > 0)  # E: operator
 # A mask that would stretch the tensor: numpy's outer result cannot be written into it.
 pred.masked_fill(target > 0, 0.0)  # E: arg-type
 x.masked_fill(stag.ones(Classes(3), 4) > 0, 0.0)  # E: arg-type

@@ -17,6 +17,7 @@ Batch = NewType("Batch", int)
 x: Tensor[Batch, L3] = stag.rand(Batch(4), 3)
 
 neg: Tensor[Batch, L4] = -x  # E: assignment  # op: neg
+not_mask: Tensor[Batch, L4] = ~(x > 0)  # E: assignment  # op: bitwise_not
 absolute: Tensor[Batch, L4] = abs(x)  # E: arg-type  # op: abs
 exp: Tensor[L3, Batch] = stag.exp(x)  # E: arg-type  # op: exp
 log: Tensor[Batch] = x.log()  # E: assignment  # op: log

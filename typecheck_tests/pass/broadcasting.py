@@ -60,6 +60,11 @@ assert_type(scores.masked_fill(causal, -np.inf), Tensor[Batch, Heads, Seq, Seq])
 assert_type(scores.masked_fill(padding, -np.inf), Tensor[Batch, Heads, Seq, Seq])
 assert_type(x.masked_fill(x > 0, 0.0), Tensor[Batch, Seq, L4])
 
+# Masks combine as the comparisons broadcast: & | ^ and ~.
+assert_type(~causal & (scores > 0), Tensor[Batch, Heads, Seq, Seq])
+assert_type(causal | padding[0, 0], Tensor[Seq, Seq])
+assert_type((x > 0) ^ (bias > 0), Tensor[Batch, Seq, L4])
+
 # Tensors stay hashable (by identity) although == is elementwise.
 seen: dict[Tensor[Batch, Classes], str] = {logits: "logits"}
 assert_type(seen[logits], str)

@@ -15,6 +15,7 @@ Batch = NewType("Batch", int)
 x: Tensor[Batch, L3] = stag.rand(Batch(4), 3)
 
 assert_type(-x, Tensor[Batch, L3])  # op: neg
+assert_type(~(x > 0), Tensor[Batch, L3])  # op: bitwise_not
 assert_type(abs(x), Tensor[Batch, L3])  # op: abs
 assert_type(x.abs(), Tensor[Batch, L3])  # op: abs
 assert_type(stag.abs(x), Tensor[Batch, L3])  # op: abs
