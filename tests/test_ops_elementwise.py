@@ -75,9 +75,14 @@ def unary_calls(name: str) -> list[Callable[[stag.Tensor], stag.Tensor]]:
     return calls
 
 
+# Shape-keeping ops on masks (bool and int tensors), with no float reference: their
+# values are checked against numpy in tests/test_masks.py.
+MASK_OPS = {"bitwise_not"}
+
+
 def test_the_unary_table_has_a_row_for_every_unary_op():
     declared = {name for name, facade, _ in facades() if facade.rule == "unary"}
-    assert set(UNARY) == declared
+    assert set(UNARY) == declared - MASK_OPS
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
