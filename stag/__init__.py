@@ -34,6 +34,9 @@ from stag._dims import L1 as L1
 from stag._dims import AnyShape as AnyShape
 from stag._dims import Dyn as Dyn
 from stag._dlpack import from_dlpack as from_dlpack
+from stag._compile import CaptureError as CaptureError
+from stag._compile import Compiled as Compiled
+from stag._compile import compile as compile
 from stag._einsum import einsum as einsum
 from stag._errors import DTypeError as DTypeError
 from stag._errors import ShapeError as ShapeError

@@ -131,7 +131,8 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
             f"(.astype(np.{second}), for instance)"
         )
     (dtype,) = floats
-    return [t if t._data.dtype == dtype else _tensor.Tensor(t._data.astype(dtype)) for t in tensors]
+    to_float = _tensor.elementwise.astype.forward  # recorded by stag.compile's capture
+    return [t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors]
 
 
 # Last: _tensor imports this module's names at its top, and this module needs the Tensor

@@ -1274,7 +1274,9 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
     if ans.dtype is _FLOAT64 and datas[0].dtype.kind in "iub":
-        ans = ans.astype(DEFAULT_FLOAT)  # exp or mean of ints: float32, PyTorch's rule
+        # exp or mean of ints: float32, PyTorch's rule (through the primitive's forward, which
+        # stag.compile records)
+        ans = elementwise.astype.forward(ans, DEFAULT_FLOAT)
     if ans.base is not None and len(args) == 1 and np.may_share_memory(ans, datas[0]):
         out: Tensor[*AnyShape] = view_of(args[0], ans)  # a reshape, a transpose, t[i]...
     else:
@@ -1387,7 +1389,8 @@ def binary(
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = promote(prim.name, (x, y))
         if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
-            x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
+            to_float = elementwise.astype.forward  # recorded by stag.compile's capture
+            x, y = Tensor(to_float(x._data, DEFAULT_FLOAT)), Tensor(to_float(y._data, DEFAULT_FLOAT))
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
         constant = constants[x._data.dtype][y]
