@@ -54,6 +54,11 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+#: How ``tensor`` copies an array: a name that ``stag.compile``'s capture replaces, so that
+#: a tensor made from an argument's array is made from each call's array on a replay.
+copy_array = np.array
+
+
 def float_dtype(dtype: DType | None) -> np.dtype[Any]:
     return _DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
@@ -93,7 +98,7 @@ def tensor(
         if array.dtype.kind == "f":
             array = array.astype(_DEFAULT_FLOAT)
     else:
-        array = np.array(data, dtype=dtype)
+        array = copy_array(data, dtype=dtype)
     if array.dtype.kind not in "fiub":
         raise TypeError(f"tensor: unsupported dtype {array.dtype} (numbers or bools only)")
     return _leaf(array, requires_grad)

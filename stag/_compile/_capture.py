@@ -254,6 +254,7 @@ def _recording(rec: Recorder, fn: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def hooks(rec: Recorder) -> Iterator[None]:
     """Install the recording hooks for the duration of one capture."""
+    from stag import _creation
     from stag._creation import Generator
     from stag.optim import _clip
     from stag.optim._optimizer import Optimizer
@@ -272,6 +273,7 @@ def hooks(rec: Recorder) -> Iterator[None]:
         patch(prim, "vjps", tuple(_recording(rec, v) for v in prim.vjps))
     patch(_autograd, "unbroadcast", _recording(rec, _autograd.unbroadcast))
     patch(_autograd, "_sum", _recording(rec, _autograd._sum))
+    patch(_creation, "copy_array", _recording(rec, _creation.copy_array))
     patch(_autograd, "_accumulate", _accumulate_hook(rec))
     grad_property: property = Tensor.__dict__["grad"]
     patch(Tensor, "grad", property(grad_property.fget, _grad_setter(rec, grad_property)))
