@@ -12,6 +12,8 @@ from stag import optim as optim
 from stag._autograd import enable_grad as enable_grad
 from stag._autograd import is_grad_enabled as is_grad_enabled
 from stag._autograd import no_grad as no_grad
+from stag._compile import Compiled as Compiled
+from stag._compile import compile as compile
 from stag._creation import Generator as Generator
 from stag._creation import arange as arange
 from stag._creation import eye as eye
@@ -34,10 +36,8 @@ from stag._dims import L1 as L1
 from stag._dims import AnyShape as AnyShape
 from stag._dims import Dyn as Dyn
 from stag._dlpack import from_dlpack as from_dlpack
-from stag._compile import CaptureError as CaptureError
-from stag._compile import Compiled as Compiled
-from stag._compile import compile as compile
 from stag._einsum import einsum as einsum
+from stag._errors import CaptureError as CaptureError
 from stag._errors import DTypeError as DTypeError
 from stag._errors import ShapeError as ShapeError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal, NewType
 
 import numpy as np
@@ -275,7 +276,8 @@ def test_data_dependent_python_is_refused_at_the_users_line() -> None:
     message = _capture_error(branch, x)
     assert "Tensor.item" in message and f"{__file__}:" in message
     line = int(message.split(f"{__file__}:")[1].split(")")[0])
-    assert "the line the message names" in open(__file__).read().splitlines()[line - 1]
+    source = Path(__file__).read_text().splitlines()
+    assert "the line the message names" in source[line - 1]
     assert "Tensor.__bool__" in _capture_error(lambda t: t * 2 if t.sum() > 0 else t, x)
     assert "Tensor.numpy" in _capture_error(lambda t: t.numpy(), x)
     assert "random draw" in _capture_error(lambda t: t + stag.randn(3), x)

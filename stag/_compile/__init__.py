@@ -13,21 +13,24 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import numpy as np
 
 from stag._autograd import grad_mode
-from stag._compile._capture import CaptureError as CaptureError
-from stag._compile._capture import Recorder, hooks, recorder
-from stag._compile._program import Outputs, Replay, build
 from stag._compile._tree import Structure, flatten, unflatten
 from stag._tensor import Tensor
+
+if TYPE_CHECKING:  # imported at the first capture: `import stag` stays as fast
+    from stag._compile._capture import Recorder
+    from stag._compile._program import Outputs, Replay
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _capturing = threading.Lock()  # the hooks are process-wide: one capture at a time
+#: ``active.recorder``: the capture running in this thread, if any
+active = threading.local()
 
 
 class _Recording:
@@ -96,7 +99,9 @@ class Compiled(Generic[P, R]):
         self._keep: dict[object, list[object]] = {}  # guarded objects, so ids stay theirs
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if recorder() is not None:  # inside another capture: part of that recording
+        if (
+            getattr(active, "recorder", None) is not None
+        ):  # inside another capture: part of that recording
             return self._fn(*args, **kwargs)
         leaves: list[object] = []
         structure = flatten((args, kwargs), leaves)
@@ -109,6 +114,9 @@ class Compiled(Generic[P, R]):
         return self._capture(key, args, kwargs, leaves)
 
     def _capture(self, key: object, args: Any, kwargs: Any, leaves: list[object]) -> R:
+        from stag._compile._capture import Recorder, hooks
+        from stag._compile._program import Outputs, build
+
         rec = Recorder(threading.get_ident())
         rec.add_inputs(leaves)
         with _capturing, hooks(rec):

@@ -30,12 +30,10 @@ import numpy as np
 
 from stag import _autograd
 from stag._autograd import Array
+from stag._compile import active
+from stag._errors import CaptureError
 from stag._ops import PRIMITIVES
 from stag._tensor import Tensor
-
-
-class CaptureError(RuntimeError):
-    """``stag.compile`` cannot record what the function did (the message says where)."""
 
 
 @dataclass(slots=True)
@@ -188,15 +186,6 @@ def _as_list(*items: object) -> list[object]:
 
 
 # --------------------------------------------------------------------------- hooks
-_active = threading.local()
-
-
-def recorder() -> Recorder | None:
-    """The capture running in this thread, if any."""
-    found: Recorder | None = getattr(_active, "recorder", None)
-    return found
-
-
 def _stag_dir() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -283,11 +272,11 @@ def hooks(rec: Recorder) -> Iterator[None]:
     patch(_clip, "_total_norm", _refuse("clip_grad_norm_", _CLIP))
     patch(Optimizer, "step", _live_method(rec, Optimizer.step, optimizer=True))
     patch(LRScheduler, "step", _live_method(rec, LRScheduler.step, optimizer=False))
-    _active.recorder = rec
+    active.recorder = rec
     try:
         yield
     finally:
-        _active.recorder = None
+        active.recorder = None
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
 
