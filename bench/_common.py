@@ -147,11 +147,27 @@ def library(name: str) -> Library:
     )  # fmt: skip
 
 
-def train(lib: Library, loss: Any, params: list[Any]) -> float:
-    """Backward from ``loss``, then ``p -= LR * p.grad`` for every parameter, outside the graph."""
+def update(lib: Library, loss: Any, params: list[Any]) -> Any:
+    """Backward from ``loss``, then ``p -= LR * p.grad`` for every parameter, outside the graph;
+    returns ``loss`` (a tensor: a step compiled by ``stag.compile`` reads it outside)."""
     loss.backward()
     with lib.no_grad():
         for p in params:
             p.sub_(p.grad * LR)
             p.grad = None
-    return float(loss.item())
+    return loss
+
+
+def train(lib: Library, loss: Any, params: list[Any]) -> float:
+    """``update``, then the loss as a float."""
+    return float(update(lib, loss, params).item())
+
+
+def run_step(core: Callable[[], Any], *, compiled: bool) -> Step:
+    """A step from ``core`` (one training step returning its loss tensor), eager or through
+    ``stag.compile`` (captured at the first call, replayed after); returns the loss as a float."""
+    if compiled:
+        import stag
+
+        core = stag.compile(core)
+    return lambda: float(core().item())

@@ -140,6 +140,10 @@ class Recorder:
     def call(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], result: Array
     ) -> None:
+        if "out" not in kwargs and any(result is a for a in args):
+            # an argument handed back (add's VJP passes g on; unbroadcast to the same shape):
+            # the same on every replay, whose shapes are those of this capture
+            return
         ins = tuple(self.slot(a) for a in args)
         target = kwargs.get("out")
         writes = None if target is None else self.slot(target)
