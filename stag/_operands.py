@@ -131,7 +131,7 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
             f"(.astype(np.{second}), for instance)"
         )
     (dtype,) = floats
-    to_float = _tensor.elementwise.astype.forward  # recorded by stag.compile's capture
+    to_float = elementwise.astype.forward  # recorded by stag.compile's capture
     return [t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors]
 
 
@@ -139,3 +139,4 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
 # class only when called.  Imported here, after every definition, the cycle resolves in
 # either order of first import.
 from stag import _tensor
+from stag._ops import elementwise
