@@ -132,7 +132,9 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
         )
     (dtype,) = floats
     to_float = elementwise.astype.forward  # recorded by stag.compile's capture
-    return [t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors]
+    return [
+        t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors
+    ]
 
 
 # Last: _tensor imports this module's names at its top, and this module needs the Tensor

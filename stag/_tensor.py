@@ -1390,7 +1390,10 @@ def binary(
             x, y = promote(prim.name, (x, y))
         if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
             to_float = elementwise.astype.forward  # recorded by stag.compile's capture
-            x, y = Tensor(to_float(x._data, DEFAULT_FLOAT)), Tensor(to_float(y._data, DEFAULT_FLOAT))
+            x, y = (
+                Tensor(to_float(x._data, DEFAULT_FLOAT)),
+                Tensor(to_float(y._data, DEFAULT_FLOAT)),
+            )
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
         constant = constants[x._data.dtype][y]

@@ -334,3 +334,33 @@ def test_numpy_array_arguments_are_inputs() -> None:
     run = stag.compile(lambda a: (stag.tensor(a) * 2).sum())
     assert run(_float_array([1.0, 2.0])).item() == 6.0
     assert run(_float_array([3.0, 4.0])).item() == 14.0
+
+
+def test_a_manual_update_that_clears_the_gradients_matches_eager() -> None:
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((20, 32)), np.zeros(32), rng.standard_normal((32, 5))]
+
+    def make() -> list[Tensor[Any, Any]]:
+        return [stag.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+
+    def step(params: list[Tensor[Any, Any]], x: Tensor[Any, Any], y: Tensor[Any]) -> Tensor[()]:
+        w1, b1, w2 = params
+        loss = F.cross_entropy((x @ w1 + b1).relu() @ w2, y)
+        loss.backward()
+        with stag.no_grad():
+            for p in params:
+                assert p.grad is not None
+                p.sub_(p.grad * 0.1)
+                p.grad = None  # the gradients stay inside the program: buffers of their own
+        return loss
+
+    eager, compiled = make(), make()
+    run = stag.compile(step)
+    for x, y in _batches((16, 20), 5, np.float32, 20):
+        expected = step(eager, x, y)
+        np.testing.assert_allclose(run(compiled, x, y).numpy(), expected.numpy(), rtol=1e-6)
+    for p, q in zip(eager, compiled, strict=True):
+        np.testing.assert_allclose(q.numpy(), p.numpy(), rtol=1e-6, atol=1e-7)
+        assert q.grad is None
+    program = run.program()
+    assert program.count("out=b") >= 6  # matmuls, bias add, relu, their VJPs, the scaled grads

@@ -33,16 +33,34 @@ class Outputs:
     values: list[object]
 
 
-def _elementwise_consumers() -> set[object]:
-    """Functions that neither keep their arguments nor return views of them."""
-    from stag._ops import elementwise
+def _keeping() -> set[object]:
+    """Functions that may keep an argument past the call: conv's forward and VJPs hold an
+    im2col matrix keyed by the identity of their input array (``stag._ops.conv._Kept``),
+    which a buffer rewritten on the next replay would defeat."""
+    from stag._ops import conv
 
-    safe: set[object] = {np.add, np.array}
+    kept: set[object] = set()
     for prim in PRIMITIVES.values():
-        if prim.forward.__module__ == elementwise.__name__ or isinstance(prim.forward, np.ufunc):
-            safe.update(prim.vjps)
-            safe.add(prim.forward)
-    return safe
+        if getattr(prim.forward, "__module__", None) == conv.__name__:
+            kept.add(prim.forward)
+            kept.update(prim.vjps)
+    return kept
+
+
+_TAKES_OUT: dict[object, bool] = {}
+
+
+def _takes_out(fn: object) -> bool:
+    """A ufunc with one result, or a function with an ``out`` parameter (relu, matmul's VJPs)."""
+    found = _TAKES_OUT.get(fn)
+    if found is None:
+        if isinstance(fn, np.ufunc):
+            found = fn.nout == 1
+        else:
+            code = getattr(fn, "__code__", None)
+            found = code is not None and "out" in code.co_varnames[: code.co_argcount]
+        _TAKES_OUT[fn] = found
+    return found
 
 
 def _share(
@@ -95,26 +113,25 @@ def _drop_dead(instructions: list[Instruction], needed: set[int]) -> list[Instru
 def _buffered(instructions: list[Instruction], rec: Recorder, escaping: set[int]) -> set[int]:
     """The results a ufunc may write into a buffer of their own, reused on every replay.
 
-    Not a result that leaves the program (a returned value, a gradient, one a view of
-    those), nor one read by a function that might keep it (conv's im2col cache matches
-    arrays by identity) or return a view of it.
+    Not a result that leaves the program (a returned value, a gradient still set when it
+    ends, one a view of those), nor one read by a function that might keep it (conv's
+    im2col cache matches arrays by identity).
     """
-    safe = _elementwise_consumers()
+    keeping = _keeping()
     for ins in reversed(instructions):
         if isinstance(ins, Call) and ins.out in escaping:
             escaping.update(ins.aliases)
     readers_ok: dict[int, bool] = {}
     for ins in instructions:
         if isinstance(ins, Call):
-            ok = ins.fn in safe
+            ok = ins.fn not in keeping
             for s in (*ins.args, *(s for _, s in ins.kwargs)):
                 readers_ok[s] = readers_ok.get(s, True) and ok
     chosen: set[int] = set()
     for ins in instructions:
         if (
             isinstance(ins, Call)
-            and isinstance(ins.fn, np.ufunc)
-            and ins.fn.nout == 1
+            and _takes_out(ins.fn)
             and ins.writes is None
             and not ins.kwargs
             and ins.out not in escaping
@@ -131,8 +148,14 @@ def build(rec: Recorder, outputs: Outputs, n_leaves: int) -> Replay:
     instructions, renamed = _share(list(rec.instructions), rec)
     out_slots = [None if s is None else renamed.get(s, s) for s in outputs.slots]
     escaping = {s for s in out_slots if s is not None}
-    escaping.update(i.value for i in instructions if isinstance(i, SetGrad) and i.value is not None)
-    instructions = _drop_dead(instructions, set(escaping))
+    needed = escaping | {
+        i.value for i in instructions if isinstance(i, SetGrad) and i.value is not None
+    }
+    # a gradient cleared before the end (grad = None after the update) stays inside the
+    # program: the optimizers read it, none keeps it
+    last_grad = {i.tensor: i.value for i in instructions if isinstance(i, SetGrad)}
+    escaping.update(v for v in last_grad.values() if v is not None)
+    instructions = _drop_dead(instructions, needed)
     buffers = _buffered(instructions, rec, escaping)
 
     names: dict[str, object] = {}
