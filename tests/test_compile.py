@@ -115,16 +115,19 @@ def test_example_models_match_eager(monkeypatch: pytest.MonkeyPatch) -> None:
         _assert_same_parameters(eager, compiled_opt)
 
 
-def test_example_transformer_with_schedule_matches_eager(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("steps", [20, pytest.param(100, marks=pytest.mark.slow)])
+def test_example_transformer_with_schedule_matches_eager(
+    monkeypatch: pytest.MonkeyPatch, steps: int
+) -> None:
     ct = load_example("char_transformer", monkeypatch)
     vocab = ct.Vocab(40)
     rng = np.random.default_rng(3)
-    rows = [stag.tensor(rng.integers(0, 40, (4, int(ct.WINDOW)))) for _ in range(20)]
+    rows = [stag.tensor(rng.integers(0, 40, (4, int(ct.WINDOW)))) for _ in range(steps)]
 
     def make() -> tuple[Any, Any, Any]:
         model = ct.CharTransformer(vocab, stag.Generator(0))
         opt = ct.make_optimizer(model, 3e-3)
-        return model, opt, LambdaLR(opt, ct.schedule(20))
+        return model, opt, LambdaLR(opt, ct.schedule(steps))
 
     def step(parts: tuple[Any, Any, Any], window: Tensor[Any, Any]) -> Tensor[()]:
         model, opt, sched = parts

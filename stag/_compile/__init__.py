@@ -69,7 +69,7 @@ class _Recording:
         return unflatten(self.structure, results)[0]
 
 
-def _guard(leaf: object) -> object:
+def _guard(leaf: object) -> tuple[object, ...]:
     """What must be equal for a recording to serve: shapes, dtypes, flags, constants."""
     if isinstance(leaf, Tensor):
         data = leaf._data
@@ -141,7 +141,8 @@ class Compiled(Generic[P, R]):
         if rec.stable:
             replay = build(rec, outputs, len(leaves))
             self._cache[key] = _Recording(rec, replay, outputs, out_structure)
-            self._keep[key] = leaves
+            # objects guarded by identity are held, so that their ids stay theirs
+            self._keep[key] = [x for x in leaves if _guard(x)[0] is object]
             while len(self._cache) > self.cache_size:
                 oldest, _ = self._cache.popitem(last=False)
                 self._keep.pop(oldest, None)
