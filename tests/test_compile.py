@@ -367,3 +367,23 @@ def test_a_manual_update_that_clears_the_gradients_matches_eager() -> None:
         assert q.grad is None
     program = run.program()
     assert program.count("out=b") >= 6  # matmuls, bias add, relu, their VJPs, the scaled grads
+
+
+def test_other_threads_run_eagerly_while_a_step_is_captured() -> None:
+    import threading
+
+    seen: list[float] = []
+
+    def elsewhere() -> None:  # reads values and draws numbers: allowed outside the capture
+        seen.append((stag.ones(3) * 2).sum().item() + float(stag.randn(2).sum() * 0))
+
+    def f(t: Tensor[Any]) -> Tensor[Any]:
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join()
+        return t * 3
+
+    run = stag.compile(f)
+    run(stag.ones(2))
+    np.testing.assert_array_equal(run(stag.full((2,), 2.0)).numpy(), [6.0, 6.0])
+    assert seen == [6.0]

@@ -191,7 +191,7 @@ def _as_list(*items: object) -> list[object]:
 
 # --------------------------------------------------------------------------- hooks
 def _stag_dir() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def user_line() -> str:
@@ -203,9 +203,13 @@ def user_line() -> str:
     return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-def _refuse(what: str, why: str) -> Callable[..., Any]:
-    def refused(*args: object, **kwargs: object) -> Any:
+def _refuse(rec: Recorder, what: str, why: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original``, except in the capturing thread, where it raises ``CaptureError``."""
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
+        if threading.get_ident() != rec.thread:
+            return original(*args, **kwargs)
         raise CaptureError(f"{what} inside stag.compile ({user_line()}): {why}")
 
     return refused
@@ -271,9 +275,11 @@ def hooks(rec: Recorder) -> Iterator[None]:
     grad_property: property = Tensor.__dict__["grad"]
     patch(Tensor, "grad", property(grad_property.fget, _grad_setter(rec, grad_property)))
     for name, why in _REFUSED_METHODS.items():
-        patch(Tensor, name, _refuse(f"Tensor.{name}", why))
-    patch(Generator, "rng", property(_refuse("a random draw", _RANDOM)))
-    patch(_clip, "_total_norm", _refuse("clip_grad_norm_", _CLIP))
+        patch(Tensor, name, _refuse(rec, f"Tensor.{name}", why, getattr(Tensor, name)))
+    rng: property = Generator.__dict__["rng"]
+    assert rng.fget is not None
+    patch(Generator, "rng", property(_refuse(rec, "a random draw", _RANDOM, rng.fget)))
+    patch(_clip, "_total_norm", _refuse(rec, "clip_grad_norm_", _CLIP, _clip._total_norm))
     patch(Optimizer, "step", _live_method(rec, Optimizer.step, optimizer=True))
     patch(LRScheduler, "step", _live_method(rec, LRScheduler.step, optimizer=False))
     active.recorder = rec
