@@ -118,9 +118,19 @@ def full(
     never a silent truncation.
     """
     target = float_dtype(dtype)
-    if target.kind in "iub" and np.asarray(fill_value, dtype=target) != fill_value:
+    if target.kind in "iub" and not _holds(target, fill_value):
         raise DTypeError(f"full: fill_value {fill_value!r} does not fit dtype {target}")
     return _leaf(np.full(_shape("full", shape), fill_value, target), requires_grad)
+
+
+def _holds(dtype: np.dtype[Any], value: float) -> bool:
+    """Whether an int or bool ``dtype`` holds ``value`` exactly (not NaN, inf, 7.5, 2**70)."""
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    if dtype.kind == "b":
+        return value in (0, 1)
+    info = np.iinfo(dtype)
+    return info.min <= int(value) <= info.max
 
 
 def linspace(
