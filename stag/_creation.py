@@ -62,7 +62,12 @@ def _shape(op: str, dims: Sequence[object]) -> tuple[int, ...]:
     sizes: list[int] = []
     for d in dims:
         if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
-            raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}")
+            hint = ""
+            if len(dims) == 1 and isinstance(d, tuple | list) and op != "full":
+                hint = (
+                    "; pass the dims one by one (unpack a tuple: *shape), not one tuple as PyTorch"
+                )
+            raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}{hint}")
         sizes.append(int(d))
     return tuple(sizes)
 

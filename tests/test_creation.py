@@ -255,3 +255,11 @@ def test_full_refuses_nan_infinities_and_values_out_of_the_int_range(
         stag.full((2,), value, dtype=dtype)
     assert stag.full((2,), 255, dtype=np.uint8).numpy().tolist() == [255, 255]
     assert stag.full((1,), True, dtype=np.bool_).numpy().tolist() == [True]
+
+
+def test_a_tuple_of_dims_the_pytorch_way_says_to_unpack_it() -> None:
+    for make in (stag.zeros, stag.ones, stag.randn, stag.rand):
+        with pytest.raises(stag.ShapeError, match=r"got \(\(2, 3\),\); pass the dims one by one"):
+            make((2, 3))  # type: ignore[arg-type]
+    with pytest.raises(stag.ShapeError, match=r"unpack a tuple: \*shape"):
+        stag.randint(0, 5, (2, 3))  # type: ignore[arg-type]
