@@ -50,6 +50,7 @@ class Sizes:
     gpt_tokens: int = 64
     gpt_width: int = 128
     gpt_heads: int = 4
+    poly_points: int = 2000
 
 
 QUICK = Sizes(
@@ -66,6 +67,7 @@ QUICK = Sizes(
     gpt_batch=2,
     gpt_tokens=8,
     gpt_width=16,
+    poly_points=50,
 )
 
 

@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from bench import _convnets, _gpt
+from bench import _convnets, _gpt, _tutorials
 from bench._common import (
     LR,
     QUICK,
@@ -189,6 +189,7 @@ BUILDERS: dict[str, dict[str, Builder]] = {
     "cnn_step": _convnets.SMALL,
     "mnist_cnn": _convnets.MNIST,
     "gpt_block": {name: partial(_gpt.gpt_block, name) for name in ("stag", "torch")},
+    "poly_0d": {name: partial(_tutorials.polynomial, name) for name in ("stag", "torch")},
     "shapecheck_mlp": {mode: partial(_checked_mlp, mode=mode) for mode in ("plain", "on", "off")},
     "shapecheck_small": {
         mode: partial(_checked_small, mode=mode) for mode in ("plain", "on", "off")

@@ -48,7 +48,9 @@ def test_quick_bench_emits_every_row(tmp_path: Path) -> None:
     assert "mlp_step" in done.stdout  # the table was printed
 
 
-@pytest.mark.parametrize("row", ["mlp_step", "large_step", "cnn_step", "mnist_cnn", "gpt_block"])
+@pytest.mark.parametrize(
+    "row", ["mlp_step", "large_step", "cnn_step", "mnist_cnn", "gpt_block", "poly_0d"]
+)
 def test_the_contenders_of_a_row_compute_the_same_losses(row: str, monkeypatch) -> None:
     monkeypatch.setattr(_convnets, "DROP1", 0.0)  # dropout's masks differ between libraries
     monkeypatch.setattr(_convnets, "DROP2", 0.0)
