@@ -46,6 +46,11 @@ class Sizes:
     mnist_channels: tuple[int, int] = (32, 64)  # pytorch/examples mnist/main.py
     mnist_hidden: int = 128
     mnist_batch: int = 64
+    gpt_batch: int = 8
+    gpt_tokens: int = 64
+    gpt_width: int = 128
+    gpt_heads: int = 4
+    poly_points: int = 2000
 
 
 QUICK = Sizes(
@@ -59,6 +64,10 @@ QUICK = Sizes(
     mnist_channels=(4, 8),
     mnist_hidden=16,
     mnist_batch=4,
+    gpt_batch=2,
+    gpt_tokens=8,
+    gpt_width=16,
+    poly_points=50,
 )
 
 

@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from bench import _convnets
+from bench import _convnets, _gpt, _tutorials
 from bench._common import (
     LR,
     QUICK,
@@ -197,6 +197,8 @@ BUILDERS: dict[str, dict[str, Builder]] = {
     "large_step": _mlp_row("large", "large_batch"),
     "cnn_step": _convnets.SMALL,
     "mnist_cnn": _convnets.MNIST,
+    "gpt_block": {name: partial(_gpt.gpt_block, name) for name in ("stag", "torch")},
+    "poly_0d": {name: partial(_tutorials.polynomial, name) for name in ("stag", "torch")},
     "shapecheck_mlp": {mode: partial(_checked_mlp, mode=mode) for mode in ("plain", "on", "off")},
     "shapecheck_small": {
         mode: partial(_checked_small, mode=mode) for mode in ("plain", "on", "off")

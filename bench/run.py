@@ -88,6 +88,10 @@ ROWS = (
     Row("mnist_cnn", "MNIST example CNN (conv 1->32->64, pool, dropout, 9216->128->10), "
         "batch 64 (numpy: im2col)", "ms", ("stag", "numpy", "torch"),
         (("stag", "numpy"), ("stag", "torch")), {"stag/torch": 1.2}, steps=10),
+    Row("gpt_block", "GPT block fwd+bwd (B=8, T=64, C=128, 4 heads, MLP 4C), SGD", "ms",
+        ("stag", "torch"), (("stag", "torch"),), {"stag/torch": 1.2}, steps=20),
+    Row("poly_0d", "polynomial tutorial: 4 0-d parameters, 2,000 points, SGD", "us",
+        ("stag", "torch"), (("stag", "torch"),), {"stag/torch": 1.0}, steps=200),
     Row("shapecheck_mlp", "MLP step via @shapecheck functions: plain / on / off", "ms",
         ("plain", "on", "off"), (("on", "plain"), ("off", "plain")), {"on/plain": 1.05},
         together=True),

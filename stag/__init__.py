@@ -89,3 +89,12 @@ from stag.io import load as load
 from stag.io import save as save
 
 __version__ = "0.1.0"
+
+import typing as _typing
+
+if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+
+    def __getattr__(name: str) -> object:
+        from stag._pytorch_names import STAG_FUNCTIONS, missing_attribute
+
+        raise missing_attribute("module stag", name, STAG_FUNCTIONS)

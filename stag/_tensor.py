@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ from stag._operands import (
     scalar_constant,
 )
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
+from stag._pytorch_names import TENSOR_ATTRIBUTES, missing_attribute, refuse_keywords
 
 if TYPE_CHECKING:
     from typing_extensions import CapsuleType  # for DLPack (types.CapsuleType from 3.13)
@@ -84,7 +85,7 @@ class Tensor(Generic[*Shape]):
 
     @property
     def size(self) -> int:
-        return self._data.size
+        return _ElementCount(self._data.size)
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -704,8 +705,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def sum(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Sum over ``axis`` (all axes when None)."""
+        if pytorch:
+            refuse_keywords("sum", pytorch)
         return apply(reduce.sum, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -728,8 +733,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def mean(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Arithmetic mean over ``axis`` (all axes when None)."""
+        if pytorch:
+            refuse_keywords("mean", pytorch)
         return apply(reduce.mean, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -752,8 +761,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def max(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Largest value over ``axis``; ties share the gradient evenly."""
+        if pytorch:
+            refuse_keywords("max", pytorch)
         return apply(reduce.max, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -776,8 +789,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def min(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Smallest value over ``axis``; ties share the gradient evenly."""
+        if pytorch:
+            refuse_keywords("min", pytorch)
         return apply(reduce.min, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -788,8 +805,10 @@ class Tensor(Generic[*Shape]):
     def argmax(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
     @overload
     def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]:
+    def argmax(self, axis: int | None = None, **pytorch: object) -> Tensor[*AnyShape]:
         """Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."""
+        if pytorch:
+            refuse_keywords("argmax", pytorch)
         return apply(reduce.argmax, self, axis=axis, keepdims=False)
 
     @overload
@@ -800,8 +819,10 @@ class Tensor(Generic[*Shape]):
     def argmin(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
     @overload
     def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]:
+    def argmin(self, axis: int | None = None, **pytorch: object) -> Tensor[*AnyShape]:
         """Index (int64) of the smallest value over ``axis``."""
+        if pytorch:
+            refuse_keywords("argmin", pytorch)
         return apply(reduce.argmin, self, axis=axis, keepdims=False)
 
     @overload
@@ -828,8 +849,12 @@ class Tensor(Generic[*Shape]):
     def var(
         self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[*AnyShape]: ...
-    def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+    def var(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
+        if pytorch:
+            refuse_keywords("var", pytorch)
         return composites.variance(self, axis, keepdims, ddof)
 
     @overload
@@ -856,8 +881,12 @@ class Tensor(Generic[*Shape]):
     def std(
         self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[*AnyShape]: ...
-    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+    def std(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1)."""
+        if pytorch:
+            refuse_keywords("std", pytorch)
         return composites.standard_deviation(self, axis, keepdims, ddof)
 
     @overload
@@ -885,9 +914,11 @@ class Tensor(Generic[*Shape]):
         self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
     ) -> Tensor[*AnyShape]: ...
     def norm(
-        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2, **pytorch: object
     ) -> Tensor[*AnyShape]:
         """The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0."""
+        if pytorch:
+            refuse_keywords("norm", pytorch)
         return composites.vector_norm(self, axis, keepdims, ord)
 
     # </generated: reductions>
@@ -1243,6 +1274,31 @@ class Tensor(Generic[*Shape]):
                 f"{self._data.shape}; they must be equal"
             )
         return apply(movement.getitem, self, index=array)
+
+
+class _ElementCount(int):
+    """``Tensor.size``: an int, which says what to write when called as PyTorch's ``size()``."""
+
+    __slots__ = ()
+
+    def __call__(self, axis: int | None = None) -> NoReturn:
+        raise TypeError(
+            "Tensor.size is the element count (an int, as numpy's), not PyTorch's size(): "
+            "write x.shape, or x.shape[axis] for size(axis)"
+        )
+
+
+def _refusal(name: str) -> property:
+    def refuse(self: Tensor[*AnyShape]) -> NoReturn:
+        raise missing_attribute("Tensor", name, TENSOR_ATTRIBUTES)
+
+    return property(refuse)
+
+
+if not TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see no such attribute
+    for _name in TENSOR_ATTRIBUTES:
+        if not hasattr(Tensor, _name):
+            setattr(Tensor, _name, _refusal(_name))
 
 
 def _unwrap(item: object) -> object:
