@@ -46,6 +46,11 @@ class Sizes:
     mnist_channels: tuple[int, int] = (32, 64)  # pytorch/examples mnist/main.py
     mnist_hidden: int = 128
     mnist_batch: int = 64
+    gpt_batch: int = 8
+    gpt_tokens: int = 64
+    gpt_width: int = 128
+    gpt_heads: int = 4
+    poly_points: int = 2000
 
 
 QUICK = Sizes(
@@ -59,6 +64,10 @@ QUICK = Sizes(
     mnist_channels=(4, 8),
     mnist_hidden=16,
     mnist_batch=4,
+    gpt_batch=2,
+    gpt_tokens=8,
+    gpt_width=16,
+    poly_points=50,
 )
 
 
@@ -147,11 +156,27 @@ def library(name: str) -> Library:
     )  # fmt: skip
 
 
-def train(lib: Library, loss: Any, params: list[Any]) -> float:
-    """Backward from ``loss``, then ``p -= LR * p.grad`` for every parameter, outside the graph."""
+def update(lib: Library, loss: Any, params: list[Any]) -> Any:
+    """Backward from ``loss``, then ``p -= LR * p.grad`` for every parameter, outside the graph;
+    returns ``loss`` (a tensor: a step compiled by ``stag.compile`` reads it outside)."""
     loss.backward()
     with lib.no_grad():
         for p in params:
             p.sub_(p.grad * LR)
             p.grad = None
-    return float(loss.item())
+    return loss
+
+
+def train(lib: Library, loss: Any, params: list[Any]) -> float:
+    """``update``, then the loss as a float."""
+    return float(update(lib, loss, params).item())
+
+
+def run_step(core: Callable[[], Any], *, compiled: bool) -> Step:
+    """A step from ``core`` (one training step returning its loss tensor), eager or through
+    ``stag.compile`` (captured at the first call, replayed after); returns the loss as a float."""
+    if compiled:
+        import stag
+
+        core = stag.compile(core)
+    return lambda: float(core().item())

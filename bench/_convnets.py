@@ -27,8 +27,10 @@ from bench._common import (
     Step,
     library,
     loss_grad,
+    run_step,
     sgd,
     train,
+    update,
 )
 
 F32 = np.float32
@@ -86,15 +88,15 @@ def _small_data(s: Sizes) -> tuple[list[Array], Array, Array]:
     )
 
 
-def _small_library(name: str, s: Sizes) -> tuple[Step, int]:
+def _small_library(name: str, s: Sizes, *, compiled: bool = False) -> tuple[Step, int]:
     lib, params, x, labels = _on_library(name, _small_data(s))
     w, b, w_fc, b_fc = params
 
-    def step() -> float:
+    def step() -> object:
         h = lib.F.max_pool2d(lib.F.conv2d(x, w, b).relu(), 2)
-        return train(lib, lib.F.cross_entropy(h.flatten(1) @ w_fc + b_fc, labels), params)
+        return update(lib, lib.F.cross_entropy(h.flatten(1) @ w_fc + b_fc, labels), params)
 
-    return step, 1
+    return run_step(step, compiled=compiled), 1
 
 
 def _small_nhwc(s: Sizes) -> tuple[list[Array], Array, Array]:
@@ -265,6 +267,7 @@ def _mnist_numpy(s: Sizes) -> tuple[Step, int]:
 
 SMALL: dict[str, Builder] = {
     "stag": partial(_small_library, "stag"),
+    "compiled": partial(_small_library, "stag", compiled=True),
     "numpy": _small_numpy,
     "tuned": _small_tuned,
     "torch": partial(_small_library, "torch"),

@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from bench import _convnets
+from bench import _convnets, _gpt, _tutorials
 from bench._common import (
     LR,
     QUICK,
@@ -24,8 +24,9 @@ from bench._common import (
     Step,
     library,
     loss_grad,
+    run_step,
     sgd,
-    train,
+    update,
 )
 
 __all__ = ["BUILDERS", "QUICK", "Sizes", "SkipRow"]
@@ -44,20 +45,22 @@ def _mlp_data(dims: tuple[int, ...], batch: int) -> tuple[list[Array], Array, Ar
     return params, x, labels
 
 
-def _mlp_library(name: str, dims: tuple[int, ...], batch: int) -> tuple[Step, int]:
-    """stag's or PyTorch's step: the same source for both."""
+def _mlp_library(
+    name: str, dims: tuple[int, ...], batch: int, *, compiled: bool = False
+) -> tuple[Step, int]:
+    """stag's or PyTorch's step: the same source for both (stag's also compiled)."""
     lib = library(name)
     arrays, xa, ya = _mlp_data(dims, batch)
     params = [lib.param(a) for a in arrays]
     x, labels = lib.tensor(xa), lib.tensor(ya)
 
-    def step() -> float:
+    def step() -> object:
         h = x
         for i in range(0, len(params) - 2, 2):
             h = (h @ params[i] + params[i + 1]).relu()
-        return train(lib, lib.F.cross_entropy(h @ params[-2] + params[-1], labels), params)
+        return update(lib, lib.F.cross_entropy(h @ params[-2] + params[-1], labels), params)
 
-    return step, 1
+    return run_step(step, compiled=compiled), 1
 
 
 def _mlp_numpy(dims: tuple[int, ...], batch: int) -> tuple[Step, int]:
@@ -124,7 +127,7 @@ def _mlp_tuned(dims: tuple[int, ...], batch: int) -> tuple[Step, int]:
 CYCLE = 4
 
 
-def _chain_library(name: str, s: Sizes) -> tuple[Step, int]:
+def _chain_library(name: str, s: Sizes, *, compiled: bool = False) -> tuple[Step, int]:
     lib = library(name)
     x = lib.param(np.linspace(-1, 1, s.chain_width, dtype=np.float32))
 
@@ -135,6 +138,10 @@ def _chain_library(name: str, s: Sizes) -> tuple[Step, int]:
         y.sum().backward()
         x.grad = None
 
+    if compiled:
+        import stag
+
+        return stag.compile(step), s.chain_ops
     return step, s.chain_ops
 
 
@@ -164,9 +171,10 @@ def _checked_small(s: Sizes, mode: str) -> tuple[Step, int]:
 
 
 def _mlp_row(dims: str, batch: str) -> dict[str, Builder]:
-    """The four contenders of an MLP row whose sizes are the fields ``dims`` and ``batch``."""
+    """The five contenders of an MLP row whose sizes are the fields ``dims`` and ``batch``."""
     builders: dict[str, Callable[[tuple[int, ...], int], tuple[Step, int]]] = {
         "stag": partial(_mlp_library, "stag"),
+        "compiled": partial(_mlp_library, "stag", compiled=True),
         "numpy": _mlp_numpy,
         "tuned": _mlp_tuned,
         "torch": partial(_mlp_library, "torch"),
@@ -182,12 +190,15 @@ BUILDERS: dict[str, dict[str, Builder]] = {
     "mlp_step": _mlp_row("mlp", "mlp_batch"),
     "op_overhead": {
         "stag": partial(_chain_library, "stag"),
+        "compiled": partial(_chain_library, "stag", compiled=True),
         "numpy": _chain_numpy,
         "torch": partial(_chain_library, "torch"),
     },
     "large_step": _mlp_row("large", "large_batch"),
     "cnn_step": _convnets.SMALL,
     "mnist_cnn": _convnets.MNIST,
+    "gpt_block": {name: partial(_gpt.gpt_block, name) for name in ("stag", "torch")},
+    "poly_0d": {name: partial(_tutorials.polynomial, name) for name in ("stag", "torch")},
     "shapecheck_mlp": {mode: partial(_checked_mlp, mode=mode) for mode in ("plain", "on", "off")},
     "shapecheck_small": {
         mode: partial(_checked_small, mode=mode) for mode in ("plain", "on", "off")

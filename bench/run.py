@@ -5,9 +5,11 @@ tiny sizes and few steps (the CI smoke test); ``--rows mlp_step,import`` picks
 rows; ``--threads 2`` gives every library two threads (default 1); ``--json PATH``
 says where the results go (``bench/results.json``).
 
-The training rows have up to four contenders: stag, numpy as one would first write
-it, numpy tuned by hand (buffers allocated once, ``out=`` everywhere, the update in
-place) and PyTorch; the MNIST CNN has stag, an im2col numpy and PyTorch.
+The training rows have up to five contenders: stag, stag's step through
+``stag.compile`` (captured once, replayed), numpy as one would first write it, numpy
+tuned by hand (buffers allocated once, ``out=`` everywhere, the update in place) and
+PyTorch; the MNIST CNN has stag, an im2col numpy and PyTorch (its dropout draws random
+masks, which a compiled step refuses).
 
 How it measures, for a shared 2-core machine whose speed drifts: every contender
 runs in a process of its own (numpy's and PyTorch's thread pools never meet), all
@@ -66,23 +68,30 @@ class Row:
 
 
 FOUR = ("stag", "numpy", "tuned", "torch")  # numpy as first written and numpy tuned by hand
+FIVE = ("stag", "compiled", "numpy", "tuned", "torch")  # compiled: stag.compile of the step
 
 ROWS = (
-    Row("mlp_step", "MLP 784-256-128-10 step, batch 128", "ms", FOUR,
-        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch")),
-        {"stag/numpy": 1.15, "stag/torch": 1.0}),
+    Row("mlp_step", "MLP 784-256-128-10 step, batch 128", "ms", FIVE,
+        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch"), ("compiled", "tuned"),
+         ("compiled", "torch")),
+        {"stag/numpy": 1.15, "stag/torch": 1.0, "compiled/tuned": 1.0, "compiled/torch": 0.8}),
     Row("op_overhead", "chain of small ops (16,), fwd+bwd (numpy fwd only), per op", "us",
-        ("stag", "numpy", "torch"), (("stag", "numpy"), ("stag", "torch")),
-        {"stag/torch": 0.5}),
-    Row("large_step", "MLP 1024-1024-1024 step, batch 1024", "ms", FOUR,
-        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch")), {"stag/tuned": 1.02},
-        steps=20),
-    Row("cnn_step", "CNN conv3x3(1->8) relu pool2 linear, batch 64 (numpy: im2col)", "ms", FOUR,
-        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch")),
-        {"stag/numpy": 1.2, "stag/torch": 1.2}),
+        ("stag", "compiled", "numpy", "torch"),
+        (("stag", "numpy"), ("stag", "torch"), ("compiled", "torch")),
+        {"stag/torch": 0.5, "compiled/torch": 0.2}),
+    Row("large_step", "MLP 1024-1024-1024 step, batch 1024", "ms", FIVE,
+        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch"), ("compiled", "tuned")),
+        {"stag/tuned": 1.02, "compiled/tuned": 1.02}, steps=20),
+    Row("cnn_step", "CNN conv3x3(1->8) relu pool2 linear, batch 64 (numpy: im2col)", "ms", FIVE,
+        (("stag", "numpy"), ("stag", "tuned"), ("stag", "torch"), ("compiled", "torch")),
+        {"stag/numpy": 1.2, "stag/torch": 1.2, "compiled/torch": 1.2}),
     Row("mnist_cnn", "MNIST example CNN (conv 1->32->64, pool, dropout, 9216->128->10), "
         "batch 64 (numpy: im2col)", "ms", ("stag", "numpy", "torch"),
         (("stag", "numpy"), ("stag", "torch")), {"stag/torch": 1.2}, steps=10),
+    Row("gpt_block", "GPT block fwd+bwd (B=8, T=64, C=128, 4 heads, MLP 4C), SGD", "ms",
+        ("stag", "torch"), (("stag", "torch"),), {"stag/torch": 1.2}, steps=20),
+    Row("poly_0d", "polynomial tutorial: 4 0-d parameters, 2,000 points, SGD", "us",
+        ("stag", "torch"), (("stag", "torch"),), {"stag/torch": 1.0}, steps=200),
     Row("shapecheck_mlp", "MLP step via @shapecheck functions: plain / on / off", "ms",
         ("plain", "on", "off"), (("on", "plain"), ("off", "plain")), {"on/plain": 1.05},
         together=True),

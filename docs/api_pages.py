@@ -17,7 +17,7 @@ from mkdocs.structure.files import File, Files
 
 NAMESPACES = [
     "stag", "stag.nn", "stag.nn.functional", "stag.nn.init", "stag.optim",
-    "stag.optim.lr_scheduler", "stag.io", "stag.data",
+    "stag.optim.lr_scheduler", "stag.io", "stag.data", "stag.distributed",
 ]  # fmt: skip
 
 

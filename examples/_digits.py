@@ -27,7 +27,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 def parse_args(
     argv: list[str] | None, description: str, *, epochs: int, quick_epochs: int
 ) -> argparse.Namespace:
-    """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck``.
+    """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck --compile``.
 
     **Returns:** the parsed options, ``epochs`` filled in (``quick_epochs`` with
     ``--quick``, else ``epochs``, unless ``--epochs`` says).
@@ -40,6 +40,9 @@ def parse_args(
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint, PNG folder")
     parser.add_argument(
         "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
+    )
+    parser.add_argument(
+        "--compile", action="store_true", help="replay the training step with stag.compile"
     )
     args = parser.parse_args(argv)
     if args.epochs is None:

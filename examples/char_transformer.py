@@ -213,11 +213,39 @@ def evaluate(model: CharTransformer[Vocab], ids: IntArray, seed: int) -> float:
     return total / EVAL_WINDOWS
 
 
+def train_step(
+    model: CharTransformer[Vocab],
+    opt: AdamW[NoModule],
+    inputs: Tensor[Batch, Block],
+    targets: Tensor[Batch, Block],
+) -> Tensor[()]:
+    """One AdamW step on a batch of windows; returns its loss, a tensor (read with ``.item()``
+    outside, so that ``stag.compile`` can capture the step once and replay it)."""
+    opt.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+Step = Callable[
+    [CharTransformer[Vocab], AdamW[NoModule], Tensor[Batch, Block], Tensor[Batch, Block]],
+    Tensor[()],
+]
+
+
 def train(
-    model: CharTransformer[Vocab], corpus: Corpus, epochs: int, steps: int, lr: float, seed: int
+    model: CharTransformer[Vocab],
+    corpus: Corpus,
+    epochs: int,
+    steps: int,
+    lr: float,
+    seed: int,
+    step: Step = train_step,
 ) -> tuple[list[float], list[float]]:
     """``epochs`` x ``steps`` AdamW steps on random windows; the mean training loss and the
-    held-out loss of each epoch."""
+    held-out loss of each epoch.  The schedule's rate changes every step: a compiled
+    ``step`` reads it anew on each replay."""
     opt = make_optimizer(model, lr)
     total = epochs * steps
     warm_cosine = LambdaLR(opt, schedule(total))
@@ -230,12 +258,8 @@ def train(
             for _ in range(steps):
                 starts = rng.integers(0, len(corpus.train) - WINDOW, int(BATCH))
                 inputs, targets = split_window(windows(corpus.train, starts))
-                opt.zero_grad()
-                loss = loss_fn(model(inputs), targets)
-                loss.backward()
-                opt.step()
+                running += step(model, opt, inputs, targets).item()
                 warm_cosine.step()
-                running += loss.item()
                 bar.update()
             train_losses.append(running / steps)
             held_out.append(evaluate(model, corpus.held_out, seed))
@@ -289,6 +313,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-shapecheck", action="store_true", help="skip the run-time shape checks"
     )
+    parser.add_argument(
+        "--compile", action="store_true", help="replay the training step with stag.compile"
+    )
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.quick else 10
@@ -308,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
     with checks:
         started = time.perf_counter()
-        train_losses, held_out = train(model, corpus, args.epochs, steps, args.lr, args.seed)
+        # --compile: the step is captured at its first call and replayed after
+        step: Step = stag.compile(train_step) if args.compile else train_step
+        train_losses, held_out = train(model, corpus, args.epochs, steps, args.lr, args.seed, step)
         minutes = (time.perf_counter() - started) / 60
         print(f"held-out loss {held_out[-1]:.4f} nats per character ({minutes:.1f} min)")
 

@@ -154,26 +154,44 @@ def jitter(x: Tensor[N, L1, L8, L8], rng: np.random.Generator) -> Tensor[N, L1, 
     return stag.tensor(np.stack(shifted)).assert_shape(*x.shape)
 
 
+def train_step(opt: Adam[CNN], x: Tensor[stag.Dyn, L1, L8, L8], y: Tensor[stag.Dyn]) -> Tensor[()]:
+    """One Adam step on a (jittered) batch; returns its loss, a tensor (read with ``.item()``
+    outside, so that ``stag.compile`` can capture the step once and replay it)."""
+    opt.zero_grad()
+    loss = loss_fn(opt.module(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+Step = Callable[[Adam[CNN], Tensor[stag.Dyn, L1, L8, L8], Tensor[stag.Dyn]], Tensor[()]]
+
+
 def train_epoch(
     opt: Adam[CNN],
     loader: DataLoader[Tensor[stag.Dyn, L1, L8, L8], Tensor[stag.Dyn]],
     rng: np.random.Generator,
+    step: Step,
     batch_done: Callable[[int], object],
 ) -> float:
-    """One pass of Adam steps over the shuffled, jittered batches; returns the mean loss."""
+    """One pass of Adam steps over the shuffled, jittered batches; returns the mean loss.
+
+    The jitter draws random shifts with numpy, outside the step: a compiled step
+    takes them as its input (random draws inside one are refused)."""
     total = 0.0
     for xb, yb in loader:
-        opt.zero_grad()
-        loss = loss_fn(opt.module(jitter(xb, rng)), yb)
-        loss.backward()
-        opt.step()
-        total += loss.item() * len(xb)
+        total += step(opt, jitter(xb, rng), yb).item() * len(xb)
         batch_done(1)
     return total / loader.num_rows
 
 
 def train(
-    opt: Adam[CNN], data: Digits, epochs: int, gen: stag.Generator, rng: np.random.Generator
+    opt: Adam[CNN],
+    data: Digits,
+    epochs: int,
+    gen: stag.Generator,
+    rng: np.random.Generator,
+    step: Step = train_step,
 ) -> list[float]:
     """``epochs`` passes over the training set; prints and returns each epoch's mean loss."""
     loader = DataLoader(data.x_train, data.y_train, batch_size=32, shuffle=True, generator=gen)
@@ -181,7 +199,7 @@ def train(
     losses: list[float] = []
     with tqdm(total=epochs * len(loader), unit="batch", leave=False, disable=None) as bar:
         for epoch in range(1, epochs + 1):
-            losses.append(train_epoch(opt, loader, rng, bar.update))
+            losses.append(train_epoch(opt, loader, rng, step, bar.update))
             schedule.step()
             train_acc = accuracy(opt.module, data.x_train, data.y_train)
             test_acc = accuracy(opt.module, data.x_test, data.y_test)
@@ -202,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     opt = Adam(CNN(gen), lr=args.lr)
     checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
     with checks:
-        losses = train(opt, data, epochs, gen, np.random.default_rng(args.seed))
+        # --compile: the step is captured at its first call (and at the last, smaller batch's)
+        # and replayed after, with the same results
+        step: Step = stag.compile(train_step) if args.compile else train_step
+        losses = train(opt, data, epochs, gen, np.random.default_rng(args.seed), step)
         print(f"test accuracy {accuracy(opt.module, data.x_test, data.y_test):.2%}")
 
         args.out.mkdir(parents=True, exist_ok=True)

@@ -111,31 +111,43 @@ def accuracy(model: MLP, x: Tensor[N, Pixels], y: Tensor[N]) -> float:
     return float(np.mean(predict(model, x) == y.numpy()))
 
 
+def train_step(opt: Adam[MLP], x: Tensor[stag.Dyn, Pixels], y: Tensor[stag.Dyn]) -> Tensor[()]:
+    """One Adam step on a batch; returns its loss, a tensor (read with ``.item()`` outside,
+    so that ``stag.compile`` can capture the step once and replay it)."""
+    opt.zero_grad()
+    loss = loss_fn(opt.module(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+Step = Callable[[Adam[MLP], Tensor[stag.Dyn, Pixels], Tensor[stag.Dyn]], Tensor[()]]
+
+
 def train_epoch(
     opt: Adam[MLP],
     loader: DataLoader[Tensor[stag.Dyn, Pixels], Tensor[stag.Dyn]],
+    step: Step,
     batch_done: Callable[[int], object],
 ) -> float:
     """One pass of Adam steps over the shuffled batches; returns the mean loss."""
     total = 0.0
     for xb, yb in loader:
-        opt.zero_grad()
-        loss = loss_fn(opt.module(xb), yb)
-        loss.backward()
-        opt.step()
-        total += loss.item() * len(xb)
+        total += step(opt, xb, yb).item() * len(xb)
         batch_done(1)
     return total / loader.num_rows
 
 
-def train(opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator) -> list[float]:
+def train(
+    opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator, step: Step = train_step
+) -> list[float]:
     """``epochs`` passes over the training set; prints and returns each epoch's mean loss."""
     loader = DataLoader(data.x_train, data.y_train, batch_size=32, shuffle=True, generator=gen)
     schedule = CosineAnnealingLR(opt, t_max=epochs)  # the lr decays to 0 over the run
     losses: list[float] = []
     with tqdm(total=epochs * len(loader), unit="batch", leave=False, disable=None) as bar:
         for epoch in range(1, epochs + 1):
-            losses.append(train_epoch(opt, loader, bar.update))
+            losses.append(train_epoch(opt, loader, step, bar.update))
             schedule.step()
             train_acc = accuracy(opt.module, data.x_train, data.y_train)
             test_acc = accuracy(opt.module, data.x_test, data.y_test)
@@ -156,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     opt = Adam(MLP(gen), lr=args.lr)
     checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
     with checks:
-        losses = train(opt, data, epochs, gen)
+        # --compile: the step is captured at its first call (and at the last, smaller batch's)
+        # and replayed after, with the same results
+        step: Step = stag.compile(train_step) if args.compile else train_step
+        losses = train(opt, data, epochs, gen, step)
         print(f"test accuracy {accuracy(opt.module, data.x_test, data.y_test):.2%}")
 
         args.out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,8 @@ from stag._autograd import no_grad as no_grad
 from stag._broadcasting import is_numpy_broadcasting as is_numpy_broadcasting
 from stag._broadcasting import numpy_broadcasting as numpy_broadcasting
 from stag._broadcasting import set_numpy_broadcasting as set_numpy_broadcasting
+from stag._compile import Compiled as Compiled
+from stag._compile import compile as compile
 from stag._creation import Generator as Generator
 from stag._creation import arange as arange
 from stag._creation import eye as eye
@@ -39,6 +41,7 @@ from stag._dims import Dyn as Dyn
 from stag._dims import Prod as Prod
 from stag._dlpack import from_dlpack as from_dlpack
 from stag._einsum import einsum as einsum
+from stag._errors import CaptureError as CaptureError
 from stag._errors import DTypeError as DTypeError
 from stag._errors import ShapeError as ShapeError
 
@@ -90,3 +93,12 @@ from stag.io import load as load
 from stag.io import save as save
 
 __version__ = "0.1.0"
+
+import typing as _typing
+
+if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+
+    def __getattr__(name: str) -> object:
+        from stag._pytorch_names import STAG_FUNCTIONS, missing_attribute
+
+        raise missing_attribute("module stag", name, STAG_FUNCTIONS)

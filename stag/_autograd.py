@@ -232,9 +232,14 @@ def backward(
                 grads[p] = gp
                 heappush(pending, (-p._seq, p))
             else:
-                grads[p] = previous + gp
+                grads[p] = _sum(previous, gp)
         if not retain_graph:
             t._record = prim.freed_record
+
+
+#: How backward adds the gradients of a tensor used twice: a name that ``stag.compile``'s
+#: capture can replace to record the sum (``previous + gp`` would not be seen).
+_sum = np.add
 
 
 #: Non-leaf tensors whose gradient backward keeps in ``.grad`` (``Tensor.retain_grad()``),

@@ -299,8 +299,18 @@ def tensor_reductions() -> Iterator[str]:
             continue
         family = "reduce" if prim is None else family_of(prim)
         yield from overloads(name, rule, "    ")
-        yield from signature(name, *_params_result(impl), "    ", stub=False)
-        yield from body(facade, family, name, call, "    ")
+        self_type, params, result = impl
+        # **pytorch catches PyTorch's keywords (dim=, keepdim=) at run time only: the
+        # overloads above take none, so the checkers still refuse them.
+        yield from signature(
+            name,
+            *_params_result((self_type, f"{params}, **pytorch: object", result)),
+            "    ",
+            stub=False,
+        )
+        lines = body(facade, family, name, call, "    ")
+        guard = ["        if pytorch:", f'            refuse_keywords("{name}", pytorch)']
+        yield from lines[:-1] + guard + lines[-1:]
         yield ""
 
 

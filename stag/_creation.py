@@ -54,6 +54,11 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+#: How ``tensor`` copies an array: a name that ``stag.compile``'s capture replaces, so that
+#: a tensor made from an argument's array is made from each call's array on a replay.
+copy_array = np.array
+
+
 def float_dtype(dtype: DType | None) -> np.dtype[Any]:
     return _DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
@@ -62,7 +67,12 @@ def _shape(op: str, dims: Sequence[object]) -> tuple[int, ...]:
     sizes: list[int] = []
     for d in dims:
         if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 0:
-            raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}")
+            hint = ""
+            if len(dims) == 1 and isinstance(d, tuple | list) and op != "full":
+                hint = (
+                    "; pass the dims one by one (unpack a tuple: *shape), not one tuple as PyTorch"
+                )
+            raise ShapeError(f"{op}: dims must be non-negative ints, got {tuple(dims)}{hint}")
         sizes.append(int(d))
     return tuple(sizes)
 
@@ -93,7 +103,7 @@ def tensor(
         if array.dtype.kind == "f":
             array = array.astype(_DEFAULT_FLOAT)
     else:
-        array = np.array(data, dtype=dtype)
+        array = copy_array(data, dtype=dtype)
     if array.dtype.kind not in "fiub":
         raise TypeError(f"tensor: unsupported dtype {array.dtype} (numbers or bools only)")
     return _leaf(array, requires_grad)
@@ -118,9 +128,19 @@ def full(
     never a silent truncation.
     """
     target = float_dtype(dtype)
-    if target.kind in "iub" and np.asarray(fill_value, dtype=target) != fill_value:
+    if target.kind in "iub" and not _holds(target, fill_value):
         raise DTypeError(f"full: fill_value {fill_value!r} does not fit dtype {target}")
     return _leaf(np.full(_shape("full", shape), fill_value, target), requires_grad)
+
+
+def _holds(dtype: np.dtype[Any], value: float) -> bool:
+    """Whether an int or bool ``dtype`` holds ``value`` exactly (not NaN, inf, 7.5, 2**70)."""
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    if dtype.kind == "b":
+        return value in (0, 1)
+    info = np.iinfo(dtype)
+    return info.min <= int(value) <= info.max
 
 
 def linspace(

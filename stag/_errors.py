@@ -23,3 +23,7 @@ def format_shapes(shapes: Sequence[tuple[int, ...]]) -> str:
     if len(texts) <= 1:
         return "".join(texts)
     return ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+class CaptureError(RuntimeError):
+    """``stag.compile`` cannot record what the function did (the message says where)."""

@@ -19,6 +19,7 @@ from stag._dims import L1, AnyShape, B, Dyn, K, M, N, S, Shape
 from stag._errors import ShapeError
 from stag._operands import Scalar, expect_tensor, promote, scalar_constant
 from stag._ops import Primitive, elementwise, movement
+from stag._pytorch_names import refuse_keywords
 from stag._tensor import Tensor, apply, binary
 
 
@@ -231,11 +232,15 @@ def concat(tensors: Sequence[Tensor[Dyn, *S]], axis: Literal[0] = 0) -> Tensor[D
 def concat(tensors: Sequence[Tensor[*S, Dyn]], axis: Literal[-1]) -> Tensor[*S, Dyn]: ...
 @overload
 def concat(tensors: Sequence[Tensor[*AnyShape]], axis: int) -> Tensor[*AnyShape]: ...
-def concat(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnyShape]:
+def concat(
+    tensors: Sequence[Tensor[*AnyShape]], axis: int = 0, **pytorch: object
+) -> Tensor[*AnyShape]:
     """The tensors joined along an existing ``axis`` (all other sizes equal).
 
     The joined size is ``Dyn``: annotate the result to state it.
     """
+    if pytorch:
+        refuse_keywords("concat", pytorch)
     return _join("concat", movement.concat, tensors, axis)
 
 
@@ -257,11 +262,15 @@ def stack(tensors: Sequence[Tensor[*S]], axis: Literal[0] = 0) -> Tensor[Dyn, *S
 def stack(tensors: Sequence[Tensor[*S]], axis: Literal[-1]) -> Tensor[*S, Dyn]: ...
 @overload
 def stack(tensors: Sequence[Tensor[*AnyShape]], axis: int) -> Tensor[*AnyShape]: ...
-def stack(tensors: Sequence[Tensor[*AnyShape]], axis: int = 0) -> Tensor[*AnyShape]:
+def stack(
+    tensors: Sequence[Tensor[*AnyShape]], axis: int = 0, **pytorch: object
+) -> Tensor[*AnyShape]:
     """The tensors (all of one shape) along a new ``axis``.
 
     A tuple of 2 to 4 tensors gives a literal leading size; a list gives ``Dyn``.
     """
+    if pytorch:
+        refuse_keywords("stack", pytorch)
     return _join("stack", movement.stack, tensors, axis)
 
 

@@ -131,10 +131,14 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
             f"(.astype(np.{second}), for instance)"
         )
     (dtype,) = floats
-    return [t if t._data.dtype == dtype else _tensor.Tensor(t._data.astype(dtype)) for t in tensors]
+    to_float = elementwise.astype.forward  # recorded by stag.compile's capture
+    return [
+        t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors
+    ]
 
 
 # Last: _tensor imports this module's names at its top, and this module needs the Tensor
 # class only when called.  Imported here, after every definition, the cycle resolves in
 # either order of first import.
 from stag import _tensor
+from stag._ops import elementwise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ from stag._operands import (
     scalar_constant,
 )
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
+from stag._pytorch_names import TENSOR_ATTRIBUTES, missing_attribute, refuse_keywords
 
 L2: TypeAlias = Literal[2]
 L3: TypeAlias = Literal[3]
@@ -89,7 +90,7 @@ class Tensor(Generic[*Shape]):
 
     @property
     def size(self) -> int:
-        return self._data.size
+        return _ElementCount(self._data.size)
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -957,8 +958,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def sum(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def sum(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Sum over ``axis`` (all axes when None)."""
+        if pytorch:
+            refuse_keywords("sum", pytorch)
         return apply(reduce.sum, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -981,8 +986,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def mean(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def mean(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Arithmetic mean over ``axis`` (all axes when None)."""
+        if pytorch:
+            refuse_keywords("mean", pytorch)
         return apply(reduce.mean, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -1005,8 +1014,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def max(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def max(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Largest value over ``axis``; ties share the gradient evenly."""
+        if pytorch:
+            refuse_keywords("max", pytorch)
         return apply(reduce.max, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -1029,8 +1042,12 @@ class Tensor(Generic[*Shape]):
     ) -> Tensor[L1, *B]: ...
     @overload
     def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-    def min(self, axis: Axis = None, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+    def min(
+        self, axis: Axis = None, *, keepdims: bool = False, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Smallest value over ``axis``; ties share the gradient evenly."""
+        if pytorch:
+            refuse_keywords("min", pytorch)
         return apply(reduce.min, self, axis=axis, keepdims=keepdims)
 
     @overload
@@ -1041,8 +1058,10 @@ class Tensor(Generic[*Shape]):
     def argmax(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
     @overload
     def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmax(self, axis: int | None = None) -> Tensor[*AnyShape]:
+    def argmax(self, axis: int | None = None, **pytorch: object) -> Tensor[*AnyShape]:
         """Index (int64) of the largest value over ``axis`` (of the flattened tensor when None)."""
+        if pytorch:
+            refuse_keywords("argmax", pytorch)
         return apply(reduce.argmax, self, axis=axis, keepdims=False)
 
     @overload
@@ -1053,8 +1072,10 @@ class Tensor(Generic[*Shape]):
     def argmin(self: Tensor[N, *B], axis: Literal[0]) -> Tensor[*B]: ...
     @overload
     def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]: ...
-    def argmin(self, axis: int | None = None) -> Tensor[*AnyShape]:
+    def argmin(self, axis: int | None = None, **pytorch: object) -> Tensor[*AnyShape]:
         """Index (int64) of the smallest value over ``axis``."""
+        if pytorch:
+            refuse_keywords("argmin", pytorch)
         return apply(reduce.argmin, self, axis=axis, keepdims=False)
 
     @overload
@@ -1081,8 +1102,12 @@ class Tensor(Generic[*Shape]):
     def var(
         self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[*AnyShape]: ...
-    def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+    def var(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Variance over ``axis`` with numpy's default ``ddof=0`` (pass 1 for unbiased)."""
+        if pytorch:
+            refuse_keywords("var", pytorch)
         return composites.variance(self, axis, keepdims, ddof)
 
     @overload
@@ -1109,8 +1134,12 @@ class Tensor(Generic[*Shape]):
     def std(
         self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[*AnyShape]: ...
-    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0) -> Tensor[*AnyShape]:
+    def std(
+        self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0, **pytorch: object
+    ) -> Tensor[*AnyShape]:
         """Standard deviation over ``axis``, ``ddof=0`` as numpy's (PyTorch's default is 1)."""
+        if pytorch:
+            refuse_keywords("std", pytorch)
         return composites.standard_deviation(self, axis, keepdims, ddof)
 
     @overload
@@ -1138,9 +1167,11 @@ class Tensor(Generic[*Shape]):
         self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
     ) -> Tensor[*AnyShape]: ...
     def norm(
-        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2
+        self, axis: Axis = None, *, keepdims: bool = False, ord: float = 2, **pytorch: object
     ) -> Tensor[*AnyShape]:
         """The ``ord``-norm over ``axis`` (all axes when None): 2, 1, ``inf``, ``-inf`` or any p > 0."""
+        if pytorch:
+            refuse_keywords("norm", pytorch)
         return composites.vector_norm(self, axis, keepdims, ord)
 
     # </generated: reductions>
@@ -1743,6 +1774,31 @@ class Tensor(Generic[*Shape]):
         return apply(movement.getitem, self, index=array)
 
 
+class _ElementCount(int):
+    """``Tensor.size``: an int, which says what to write when called as PyTorch's ``size()``."""
+
+    __slots__ = ()
+
+    def __call__(self, axis: int | None = None) -> NoReturn:
+        raise TypeError(
+            "Tensor.size is the element count (an int, as numpy's), not PyTorch's size(): "
+            "write x.shape, or x.shape[axis] for size(axis)"
+        )
+
+
+def _refusal(name: str) -> property:
+    def refuse(self: Tensor[*AnyShape]) -> NoReturn:
+        raise missing_attribute("Tensor", name, TENSOR_ATTRIBUTES)
+
+    return property(refuse)
+
+
+if not TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see no such attribute
+    for _name in TENSOR_ATTRIBUTES:
+        if not hasattr(Tensor, _name):
+            setattr(Tensor, _name, _refusal(_name))
+
+
 def _unwrap(item: object) -> object:
     """An index tensor's array (indexing reads it as numpy does); anything else as it is."""
     return item._data if isinstance(item, Tensor) else item
@@ -1772,7 +1828,9 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
     if ans.dtype is _FLOAT64 and datas[0].dtype.kind in "iub":
-        ans = ans.astype(DEFAULT_FLOAT)  # exp or mean of ints: float32, PyTorch's rule
+        # exp or mean of ints: float32, PyTorch's rule (through the primitive's forward, which
+        # stag.compile records)
+        ans = elementwise.astype.forward(ans, DEFAULT_FLOAT)
     if ans.base is not None and len(args) == 1 and np.may_share_memory(ans, datas[0]):
         out: Tensor[*AnyShape] = view_of(args[0], ans)  # a reshape, a transpose, t[i]...
     else:
@@ -1892,7 +1950,11 @@ def binary(
         if xd.dtype is not yd.dtype and xd.dtype != yd.dtype:
             x, y = promote(prim.name, (x, y))
         if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
-            x, y = Tensor(x._data.astype(DEFAULT_FLOAT)), Tensor(y._data.astype(DEFAULT_FLOAT))
+            to_float = elementwise.astype.forward  # recorded by stag.compile's capture
+            x, y = (
+                Tensor(to_float(x._data, DEFAULT_FLOAT)),
+                Tensor(to_float(y._data, DEFAULT_FLOAT)),
+            )
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
         constant = constants[x._data.dtype][y]

@@ -19,7 +19,7 @@ from stag import _transforms
 README = Path(__file__).resolve().parent.parent / "README.md"
 NAMESPACES = [
     "stag", "stag.nn", "stag.nn.functional", "stag.nn.init", "stag.optim",
-    "stag.optim.lr_scheduler", "stag.io", "stag.data",
+    "stag.optim.lr_scheduler", "stag.io", "stag.data", "stag.distributed",
 ]  # fmt: skip
 
 

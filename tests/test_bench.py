@@ -31,7 +31,7 @@ def test_quick_bench_emits_every_row(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["rows"]
@@ -48,7 +48,9 @@ def test_quick_bench_emits_every_row(tmp_path: Path) -> None:
     assert "mlp_step" in done.stdout  # the table was printed
 
 
-@pytest.mark.parametrize("row", ["mlp_step", "large_step", "cnn_step", "mnist_cnn"])
+@pytest.mark.parametrize(
+    "row", ["mlp_step", "large_step", "cnn_step", "mnist_cnn", "gpt_block", "poly_0d"]
+)
 def test_the_contenders_of_a_row_compute_the_same_losses(row: str, monkeypatch) -> None:
     monkeypatch.setattr(_convnets, "DROP1", 0.0)  # dropout's masks differ between libraries
     monkeypatch.setattr(_convnets, "DROP2", 0.0)
@@ -59,6 +61,9 @@ def test_the_contenders_of_a_row_compute_the_same_losses(row: str, monkeypatch) 
         except SkipRow:  # PyTorch not installed
             continue
         losses[name] = [step() for _ in range(3)]
-    assert {"stag", "numpy"} <= set(losses)
+    reference = "numpy" if "numpy" in BUILDERS[row] else "torch"  # gpt_block: stag, torch
+    if reference not in losses:
+        pytest.skip("PyTorch is not installed")
+    assert "stag" in losses
     for name, values in losses.items():
-        np.testing.assert_allclose(values, losses["numpy"], rtol=1e-5, err_msg=name)
+        np.testing.assert_allclose(values, losses[reference], rtol=1e-5, err_msg=name)

@@ -235,3 +235,31 @@ def test_full_with_a_dtype_refuses_a_value_it_cannot_hold():
     assert stag.full((2,), 7, dtype=np.int64).numpy().tolist() == [7, 7]
     with pytest.raises(stag.DTypeError, match="full: fill_value 7.5 does not fit dtype int64"):
         stag.full((2,), 7.5, dtype=np.int64)
+
+
+@pytest.mark.parametrize(
+    ("value", "dtype"),
+    [
+        (float("nan"), np.int64),
+        (float("inf"), np.int32),
+        (2**70, np.int64),
+        (300, np.uint8),
+        (-1, np.uint8),
+        (2, np.bool_),
+    ],
+)
+def test_full_refuses_nan_infinities_and_values_out_of_the_int_range(
+    value: float, dtype: type[np.generic]
+) -> None:
+    with pytest.raises(stag.DTypeError, match=f"does not fit dtype {np.dtype(dtype)}"):
+        stag.full((2,), value, dtype=dtype)
+    assert stag.full((2,), 255, dtype=np.uint8).numpy().tolist() == [255, 255]
+    assert stag.full((1,), True, dtype=np.bool_).numpy().tolist() == [True]
+
+
+def test_a_tuple_of_dims_the_pytorch_way_says_to_unpack_it() -> None:
+    for make in (stag.zeros, stag.ones, stag.randn, stag.rand):
+        with pytest.raises(stag.ShapeError, match=r"got \(\(2, 3\),\); pass the dims one by one"):
+            make((2, 3))  # type: ignore[arg-type]
+    with pytest.raises(stag.ShapeError, match=r"unpack a tuple: \*shape"):
+        stag.randint(0, 5, (2, 3))  # type: ignore[arg-type]

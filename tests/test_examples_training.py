@@ -171,6 +171,17 @@ def test_digits_cnn_quick_run_trains_saves_and_reloads(
     assert check_digits_run(out, tmp_path, "digits_cnn", epochs=2) > 80.0
 
 
+@pytest.mark.parametrize("name", ["digits_mlp", "digits_cnn"])
+def test_digits_compiled_run_prints_the_eager_runs_figures(
+    run_example: Callable[..., str], name: str
+) -> None:
+    eager = run_example(name, "--quick", "--epochs", "1")
+    compiled = run_example(name, "--quick", "--epochs", "1", "--compile")
+    for prefix in ("test accuracy", "reloaded test accuracy"):
+        assert printed_number(compiled, prefix) == printed_number(eager, prefix)
+    assert eager.split("epoch")[1].splitlines()[0] == compiled.split("epoch")[1].splitlines()[0]
+
+
 def test_digits_checkpoint_loads_into_a_fresh_model(
     run_example: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

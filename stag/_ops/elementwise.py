@@ -77,6 +77,16 @@ def _gelu_tanh_vjp(g: Array, ans: Array, x: Array) -> Array:
     return np.asarray(g * (0.5 * (1 + inner) + 0.5 * x * d_inner))
 
 
+# relu's forward and VJP take ``out=``: a replay of stag.compile writes them into buffers
+# allocated once (eager calls leave it None)
+def _relu(x: Array, out: Array | None = None) -> Array:
+    return np.maximum(x, 0, out=out)
+
+
+def _relu_vjp(g: Array, ans: Array, x: Array, out: Array | None = None) -> Array:
+    return np.multiply(g, x > 0, out=out)
+
+
 def _sigmoid(x: Array) -> Array:
     # exp of a non-positive number only, so no overflow for large |x|
     e = np.exp(-np.abs(x))
@@ -157,7 +167,7 @@ gelu = defprim("gelu", _gelu, _gelu_vjp)
 gelu_tanh = defprim("gelu_tanh", _gelu_tanh, _gelu_tanh_vjp)
 sigmoid = defprim("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans),
     facade=unary("``1 / (1 + e ** -x)`` elementwise, without overflow for large ``|x|``."))
-relu = defprim("relu", lambda x: np.maximum(x, 0), lambda g, ans, x: g * (x > 0),
+relu = defprim("relu", _relu, _relu_vjp,
     facade=unary("``max(x, 0)`` elementwise."))
 clip = defprim("clip", _clip,
     lambda g, ans, x, lo, hi: g * ((x >= lo) & (x <= hi)))

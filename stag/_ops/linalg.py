@@ -36,12 +36,18 @@ def _shaped(a: Array, shape: tuple[int, ...]) -> Array:
     return a if a.shape == shape else a.reshape(shape)
 
 
-def _matmul_vjp_x(g: Array, ans: Array, x: Array, y: Array) -> Array:
+# The VJPs take ``out=`` for two matrices (a replay of stag.compile passes a buffer
+# allocated once; eager calls leave it None)
+def _matmul_vjp_x(g: Array, ans: Array, x: Array, y: Array, out: Array | None = None) -> Array:
+    if x.ndim == 2 and y.ndim == 2:
+        return np.matmul(g, y.T, out=out)
     g2, x2, y2 = _as_matrices(g, x, y)
     return _shaped(unbroadcast(g2 @ y2.swapaxes(-1, -2), x2.shape), x.shape)
 
 
-def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array) -> Array:
+def _matmul_vjp_y(g: Array, ans: Array, x: Array, y: Array, out: Array | None = None) -> Array:
+    if x.ndim == 2 and y.ndim == 2:
+        return np.matmul(x.T, g, out=out)
     g2, x2, y2 = _as_matrices(g, x, y)
     if y2.ndim == 2 and x2.ndim > 2:
         # a batch prefix on the left only: fold it into the rows, one BLAS call

@@ -37,6 +37,11 @@ class DataLoader(Generic[XB, YB]):
     - ``shuffle``: draw a random order each epoch.
     - ``drop_last``: skip the last batch if it is smaller than ``batch_size``.
     - ``generator``: the ``stag.Generator`` that shuffles.
+    - ``rank``, ``world_size``: this process's shard in data-parallel training
+      (``stag.distributed``): each global batch is ``world_size`` batches side by side,
+      and rank ``r`` takes the ``r``-th.  Every rank must shuffle with an equally seeded
+      generator (one order for all), and ``drop_last=True`` is required when
+      ``world_size > 1``, so that all ranks take the same number of equal batches.
     """
 
     @overload
@@ -48,6 +53,9 @@ class DataLoader(Generic[XB, YB]):
         shuffle: bool = False,
         drop_last: bool = False,
         generator: Generator | None = None,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None: ...
     @overload
     def __init__(
@@ -58,6 +66,9 @@ class DataLoader(Generic[XB, YB]):
         shuffle: bool = False,
         drop_last: bool = False,
         generator: Generator | None = None,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None: ...
     def __init__(
         self,
@@ -67,6 +78,9 @@ class DataLoader(Generic[XB, YB]):
         shuffle: bool = False,
         drop_last: bool = False,
         generator: Generator | None = None,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         self._x = x._data if isinstance(x, Tensor) else np.asarray(x)
         self._y = y._data if isinstance(y, Tensor) else np.asarray(y)
@@ -79,10 +93,13 @@ class DataLoader(Generic[XB, YB]):
             )
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size!r}")
+        _check_shard(rank, world_size, drop_last)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.generator = generator
+        self.rank = rank
+        self.world_size = world_size
 
     @property
     def num_rows(self) -> int:
@@ -90,21 +107,41 @@ class DataLoader(Generic[XB, YB]):
         return len(self._x)
 
     def __len__(self) -> int:
-        """The number of batches in one pass."""
-        n, b = len(self._x), self.batch_size
+        """The number of batches in one pass (the same on every rank)."""
+        n, b = len(self._x), self.batch_size * self.world_size
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[XB, YB]]:
         x, y, b = self._x, self._y, self.batch_size
-        stop = len(self) * b
+        step = b * self.world_size  # one global batch: every rank's batch side by side
+        mine = self.rank * b  # where this rank's rows start in a global batch
+        stop = len(self) * step
         if self.shuffle:
             order = (self.generator or default_generator).rng.permutation(len(x))
-            for start in range(0, stop, b):
+            for start in range(mine, stop, step):
                 idx = order[start : start + b]
                 yield _batch(x[idx]), _batch(y[idx])
         else:
-            for start in range(0, stop, b):
+            for start in range(mine, stop, step):
                 yield _batch(x[start : start + b].copy()), _batch(y[start : start + b].copy())
+
+
+def _check_shard(rank: int, world_size: int, drop_last: bool) -> None:
+    """A rank in ``[0, world_size)``; equal batches on every rank when there are several."""
+    for name, value in (("rank", rank), ("world_size", world_size)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"DataLoader: {name} must be an int, got {value!r}")
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise ValueError(
+            f"DataLoader: expected 0 <= rank < world_size, got rank {rank} and world_size "
+            f"{world_size}"
+        )
+    if world_size > 1 and not drop_last:
+        raise ValueError(
+            "DataLoader: with world_size > 1 pass drop_last=True: every rank must take the "
+            "same number of equal batches (a smaller last batch would weigh its rows "
+            "differently once the gradients are averaged)"
+        )
 
 
 def _batch(data: npt.NDArray[Any]) -> Any:

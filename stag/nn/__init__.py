@@ -10,6 +10,8 @@
 - ``stag.nn.functional``: the same as functions; ``stag.nn.init``: initialisers.
 """
 
+import typing as _typing
+
 from stag.nn import functional as functional
 from stag.nn import init as init
 from stag.nn._attention import MultiheadAttention as MultiheadAttention
@@ -40,3 +42,10 @@ from stag.nn._shape_keeping import ReLU as ReLU
 from stag.nn._shape_keeping import Sigmoid as Sigmoid
 from stag.nn._shape_keeping import Softmax as Softmax
 from stag.nn._shape_keeping import Tanh as Tanh
+
+if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+
+    def __getattr__(name: str) -> object:
+        from stag._pytorch_names import NN_MODULES, missing_attribute
+
+        raise missing_attribute("module stag.nn", name, NN_MODULES)

@@ -6,7 +6,7 @@ forms are primitives of their own (``stag._ops.reduce``); the rest are composite
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Literal, Never, overload
 
 import numpy as np
 
@@ -15,16 +15,29 @@ from stag._dims import L1, AnyShape, B, N, S
 from stag._operands import expect_tensor
 from stag._ops import elementwise as E
 from stag._ops import reduce as R
+from stag._pytorch_names import refuse_keywords
 from stag._tensor import Tensor, apply
 
 
-def softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
-    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow."""
+def softmax(x: Tensor[*S], axis: int = -1, **pytorch: Never) -> Tensor[*S]:
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
+
+    ``**pytorch`` takes no argument: it turns PyTorch's ``dim=`` into an error that
+    names ``axis``.
+    """
+    if pytorch:
+        refuse_keywords("softmax", pytorch)
     return apply(R.softmax, x, axis=axis)
 
 
-def log_softmax(x: Tensor[*S], axis: int = -1) -> Tensor[*S]:
-    """``x - logsumexp(x)`` along ``axis``: log-probabilities, stable for large logits."""
+def log_softmax(x: Tensor[*S], axis: int = -1, **pytorch: Never) -> Tensor[*S]:
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities, stable for large logits.
+
+    ``**pytorch`` takes no argument: it turns PyTorch's ``dim=`` into an error that
+    names ``axis``.
+    """
+    if pytorch:
+        refuse_keywords("log_softmax", pytorch)
     return apply(R.log_softmax, x, axis=axis)
 
 
@@ -42,8 +55,12 @@ def logsumexp(
 ) -> Tensor[*B]: ...
 @overload
 def logsumexp(x: Tensor[*AnyShape], axis: int, *, keepdims: bool = False) -> Tensor[*AnyShape]: ...
-def logsumexp(x: Tensor[*AnyShape], axis: int = -1, *, keepdims: bool = False) -> Tensor[*AnyShape]:
+def logsumexp(
+    x: Tensor[*AnyShape], axis: int = -1, *, keepdims: bool = False, **pytorch: object
+) -> Tensor[*AnyShape]:
     """``log(sum(exp(x)))`` along ``axis``, shifted by the max so it never overflows."""
+    if pytorch:
+        refuse_keywords("logsumexp", pytorch)
     return apply(R.logsumexp, x, axis=axis, keepdims=keepdims)
 
 

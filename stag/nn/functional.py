@@ -4,6 +4,8 @@ PyTorch's ``torch.nn.functional`` with numpy's ``axis=`` keyword; the layers of
 ``stag.nn`` call these.  ``relu``, ``sigmoid`` and ``tanh`` are ``stag``'s own.
 """
 
+import typing as _typing
+
 from stag._free_functions import relu as relu
 from stag._free_functions import sigmoid as sigmoid
 from stag._free_functions import tanh as tanh
@@ -23,3 +25,10 @@ from stag.nn._normalization import batch_norm as batch_norm
 from stag.nn._normalization import layer_norm as layer_norm
 from stag.nn._pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from stag.nn._pooling import avg_pool2d as avg_pool2d
+
+if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+
+    def __getattr__(name: str) -> object:
+        from stag._pytorch_names import NN_FUNCTIONAL, missing_attribute
+
+        raise missing_attribute("module stag.nn.functional", name, NN_FUNCTIONAL)

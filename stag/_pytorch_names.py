@@ -1,0 +1,169 @@
+"""PyTorch's spellings that stag writes another way, and the errors that say so.
+
+A PyTorch habit either works in stag with the same meaning or fails with stag's
+spelling in the message.  The checkers already reject these names (the attribute or
+keyword does not exist in the typed API); at run time, without these tables, the user
+would read ``'Tensor' object has no attribute 'view'`` and have to guess.
+
+The hooks that use the tables (``Tensor.__getattr__``, the modules' ``__getattr__``,
+the ``**pytorch`` catch-all of the axis-taking methods) are defined only at run time
+(``if not TYPE_CHECKING``), so neither checker sees an attribute that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NoReturn
+
+# Tensor methods and attributes of PyTorch that stag spells otherwise or leaves out.
+TENSOR_ATTRIBUTES: Mapping[str, str] = {
+    "view": "x.reshape(...)",
+    "view_as": "x.reshape(*other.shape)",
+    "reshape_as": "x.reshape(*other.shape)",
+    "contiguous": "nothing: stag's arrays need no contiguous copy (drop the call)",
+    "clone": "x + 0 (a new tensor in the graph) or x.detach() (a copy outside it)",
+    "float": "x.astype(np.float32)",
+    "double": "x.astype(np.float64)",
+    "half": "x.astype(np.float16)",
+    "long": "x.astype(np.int64)",
+    "int": "x.astype(np.int32)",
+    "bool": "x.astype(np.bool_)",
+    "type": "x.astype(dtype)",
+    "to": "x.astype(dtype) for a dtype; stag computes on the CPU with numpy (no device)",
+    "cpu": "nothing: stag computes on the CPU (drop the call)",
+    "cuda": "nothing: stag computes on the CPU with numpy",
+    "numel": "x.size (the element count, as numpy's)",
+    "nelement": "x.size (the element count, as numpy's)",
+    "dim": "x.ndim",
+    "ndimension": "x.ndim",
+    "tolist": "x.numpy().tolist()",
+    "data": "x.detach() (a tensor outside the graph), or update in place under stag.no_grad()",
+    "clamp": "x.clip(lo, hi)",
+    "clamp_min": "x.clip(lo, None)",
+    "clamp_max": "x.clip(None, hi)",
+    "pow": "x ** p",
+    "mm": "x @ y",
+    "bmm": "x @ y (batched by broadcasting)",
+    "matmul": "x @ y",
+    "mul": "x * y",
+    "add": "x + y",
+    "sub": "x - y",
+    "div": "x / y",
+    "neg": "-x",
+    "square": "x * x",
+    "rsqrt": "1 / x.sqrt()",
+    "softmax": "stag.nn.functional.softmax(x, axis=...)",
+    "log_softmax": "stag.nn.functional.log_softmax(x, axis=...)",
+    "gather": "integer-tensor indexing: x[stag.arange(n), idx] picks idx[i] from row i",
+    "index_select": "integer-tensor indexing: x[idx] or x[:, idx]",
+    "new_zeros": "stag.zeros(*sizes, dtype=x.dtype)",
+    "new_ones": "stag.ones(*sizes, dtype=x.dtype)",
+    "new_full": "stag.full(sizes, value, dtype=x.dtype)",
+    "new_tensor": "stag.tensor(data)",
+    "fill_": "with stag.no_grad(): x[...] = value",
+    "normal_": "stag.nn.init.normal_(x) or stag.randn(...)",
+    "uniform_": "stag.nn.init.uniform_(x) or stag.rand(...)",
+    "relu_": "x = x.relu() (stag's ops return new tensors; in place: add_, sub_, mul_, div_, "
+    "copy_, zero_)",
+    "exp_": "x = x.exp() (in place: add_, sub_, mul_, div_, copy_, zero_)",
+    "sigmoid_": "x = x.sigmoid() (in place: add_, sub_, mul_, div_, copy_, zero_)",
+    "tanh_": "x = x.tanh() (in place: add_, sub_, mul_, div_, copy_, zero_)",
+    "clamp_": "with stag.no_grad(): x.copy_(x.clip(lo, hi))",
+    "unbind": "stag.split(x, 1, axis) or x[i] for each i",
+    "narrow": "slicing: x[:, start:start + length]",
+    "repeat_interleave": "x.repeat(n, axis=...) (numpy's repeat)",
+    "expand_as": "x.expand(*other.shape)",
+    "type_as": "x.astype(other.dtype)",
+    "is_contiguous": "nothing: stag's arrays need no contiguous copy",
+    "device": "nothing: stag computes on the CPU with numpy",
+    "any": "x.astype(np.float32).max() > 0, or x.numpy().any() outside the graph",
+    "all": "x.astype(np.float32).min() > 0, or x.numpy().all() outside the graph",
+}
+
+# Functions of ``torch`` (as ``stag``), ``torch.nn.functional`` and ``torch.nn``.
+STAG_FUNCTIONS: Mapping[str, str] = {
+    "cat": "stag.concat(tensors, axis=...)",
+    "concatenate": "stag.concat(tensors, axis=...)",
+    "bmm": "a @ b (batched by broadcasting)",
+    "mm": "a @ b",
+    "softmax": "stag.nn.functional.softmax(x, axis=...)",
+    "log_softmax": "stag.nn.functional.log_softmax(x, axis=...)",
+    "clamp": "x.clip(lo, hi)",
+    "from_numpy": "stag.tensor(a) (a copy) or stag.from_dlpack(a) (shared)",
+    "as_tensor": "stag.tensor(a)",
+    "float32": "np.float32 (stag's dtypes are numpy's)",
+    "float64": "np.float64 (stag's dtypes are numpy's)",
+    "int64": "np.int64 (stag's dtypes are numpy's)",
+    "long": "np.int64 (stag's dtypes are numpy's)",
+    "device": "nothing: stag computes on the CPU with numpy",
+    "gather": "integer-tensor indexing: x[stag.arange(n), idx]",
+    "flatten": "x.flatten(start_axis) or x.reshape(...)",
+    "transpose": "x.swapaxes(a, b)",
+    "permute": "x.permute(...)",
+    "unsqueeze": "x.unsqueeze(axis)",
+    "squeeze": "x.squeeze(axis)",
+    "sum": "x.sum(axis=...)",
+    "mean": "x.mean(axis=...)",
+    "max": "x.max(axis=...) (values) and x.argmax(axis=...) (indices)",
+    "argmax": "x.argmax(axis=...)",
+    "inference_mode": "stag.no_grad()",
+    "set_grad_enabled": "stag.enable_grad() / stag.no_grad()",
+    "clip": "x.clip(lo, hi)",
+    "pow": "x ** p",
+    "sign": "x / abs(x) where x != 0",
+}
+
+NN_FUNCTIONAL: Mapping[str, str] = {
+    "one_hot": "stag.eye(num_classes)[labels] (integer-tensor indexing)",
+    "linear": "x @ weight + bias (stag's weight is (in, out))",
+    "leaky_relu": "stag.where(x > 0, x, slope * x)",
+    "silu": "x * x.sigmoid()",
+    "softplus": "stag.log1p(x.exp())",
+    "binary_cross_entropy": "binary_cross_entropy_with_logits on the logits",
+    "pad": "stag.concat with zeros, or a conv's padding=",
+    "normalize": "x / x.norm(axis=-1, keepdims=True)",
+    "embedding": "weight[ids] (integer-tensor indexing) or nn.Embedding",
+    "interpolate": "nothing yet: stag has no resizing op",
+}
+
+NN_MODULES: Mapping[str, str] = {
+    "LeakyReLU": "a Module whose __call__ returns stag.where(x > 0, x, slope * x)",
+    "SiLU": "a Module whose __call__ returns x * x.sigmoid()",
+    "LogSoftmax": "a Module whose __call__ returns F.log_softmax(x, axis=-1)",
+    "Conv1d": "nothing yet: stag has Conv2d only (a (N, C, 1, L) input works)",
+    "RNN": "nothing yet: write the cell as a Module (see examples)",
+    "LSTM": "nothing yet: write the cell as a Module (see examples)",
+    "GRU": "nothing yet: write the cell as a Module (see examples)",
+    "Parameter": "a tensor with requires_grad=True assigned to a Module attribute",
+    "TransformerEncoderLayer": "MultiheadAttention, LayerNorm and Linear in a Module "
+    "(examples/char_transformer.py)",
+    "BCELoss": "BCEWithLogitsLoss on the logits",
+}
+
+# Keyword arguments of PyTorch that stag names as numpy does.
+KEYWORDS: Mapping[str, str] = {
+    "dim": "axis",
+    "keepdim": "keepdims",
+    "unbiased": "ddof (unbiased=True is ddof=1)",
+    "correction": "ddof",
+    "input": "the positional tensor",
+    "out": "nothing: stag's ops return new tensors",
+    "dtype": "x.astype(dtype) on the result",
+    "device": "nothing: stag computes on the CPU with numpy",
+}
+
+
+def missing_attribute(owner: str, name: str, table: Mapping[str, str]) -> AttributeError:
+    """The error for ``owner.name``: stag's spelling when ``name`` is PyTorch's."""
+    if name in table:
+        return AttributeError(f"{owner} has no attribute {name!r} (PyTorch's); write {table[name]}")
+    return AttributeError(f"{owner} has no attribute {name!r}")
+
+
+def refuse_keywords(op: str, given: Mapping[str, object]) -> NoReturn:
+    """Raise ``TypeError`` for keywords ``op`` does not take, with stag's names for them."""
+    parts = [
+        f"{name!r} (PyTorch's; stag's is {KEYWORDS[name]})" if name in KEYWORDS else repr(name)
+        for name in given
+    ]
+    raise TypeError(f"{op}() got unexpected keyword argument(s) {', '.join(parts)}")
