@@ -6,6 +6,8 @@ loses a type shows up here as a missing error.
 
 from typing import Literal, NewType
 
+import numpy as np
+from char_transformer import BLOCK, WINDOW, Block, CharTransformer, Vocab, Window, loss_fn
 from digits_cnn import CNN, L32, L64
 from digits_mlp import MLP
 from linear_regression import ONE
@@ -45,3 +47,11 @@ conv2: Conv2d[L16, L64] = Conv2d(16, 64, 3, padding=1)
 pooled: Tensor[Batch, L32, L4, L4] = stag.randn(n, 32, 4, 4)
 conv2(pooled)  # E: arg-type
 CNN(gen)(images)  # E: arg-type
+
+# char_transformer: the logits scored against the whole 65-character windows, not the
+# 64 targets shifted by one (split_window).
+lm = CharTransformer(Vocab(73), gen)
+ids: Tensor[Batch, Block] = stag.zeros(n, BLOCK, dtype=np.int64)
+windows: Tensor[Batch, Window] = stag.zeros(n, WINDOW, dtype=np.int64)
+loss_fn(lm(ids), windows)  # E: arg-type
+loss_fn(lm(ids), windows[:, 1:].assert_shape(n, BLOCK))  # the shifted targets: accepted
