@@ -13,7 +13,11 @@ the ``**pytorch`` catch-all of the axis-taking methods) are defined only at run 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from stag._dims import AnyShape
+    from stag._tensor import Tensor
 
 # Tensor methods and attributes of PyTorch that stag spells otherwise or leaves out.
 TENSOR_ATTRIBUTES: Mapping[str, str] = {
@@ -167,3 +171,22 @@ def refuse_keywords(op: str, given: Mapping[str, object]) -> NoReturn:
         for name in given
     ]
     raise TypeError(f"{op}() got unexpected keyword argument(s) {', '.join(parts)}")
+
+
+class ElementCount(int):
+    """``Tensor.size``: an int, which says what to write when called as PyTorch's ``size()``."""
+
+    __slots__ = ()
+
+    def __call__(self, axis: int | None = None) -> NoReturn:
+        raise TypeError(
+            "Tensor.size is the element count (an int, as numpy's), not PyTorch's size(): "
+            "write x.shape, or x.shape[axis] for size(axis)"
+        )
+
+
+def refusal(name: str) -> property:
+    def refuse(self: Tensor[*AnyShape]) -> NoReturn:
+        raise missing_attribute("Tensor", name, TENSOR_ATTRIBUTES)
+
+    return property(refuse)

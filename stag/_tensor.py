@@ -12,32 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
-from stag import _broadcasting as broadcasting
 from stag import _composites as composites
-from stag._autograd import Array, Record, RecordView, everywhere, grad_mode
+from stag._autograd import Array, Record, RecordView
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, Prod, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
 from stag._operands import (
-    DEFAULT_FLOAT,
     Scalar,
-    constants,
     expect_tensor,
-    fits,
-    new_constant,
     not_tensors,
     promote,
-    python_number,
     scalar_constant,
 )
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
-from stag._pytorch_names import TENSOR_ATTRIBUTES, missing_attribute, refuse_keywords
+from stag._pytorch_names import TENSOR_ATTRIBUTES, ElementCount, refusal, refuse_keywords
 
 L2: TypeAlias = Literal[2]
 L3: TypeAlias = Literal[3]
@@ -90,7 +84,7 @@ class Tensor(Generic[*Shape]):
 
     @property
     def size(self) -> int:
-        return _ElementCount(self._data.size)
+        return ElementCount(self._data.size)
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -282,51 +276,9 @@ class Tensor(Generic[*Shape]):
     # requires grad while grad mode is on (the graph would be rewritten); allowed under
     # no_grad (an optimizer's update).  The other operand broadcasts into this shape,
     # never the reverse: the static shape cannot change.
-    def _writable(self, name: str) -> Array:
-        """The array to write into (copied first if stag does not own it), version bumped."""
-        if self._requires_grad and grad_mode.enabled:
-            raise RuntimeError(
-                f"{name}: in-place change of a tensor that requires grad while grad mode is "
-                "on (it would rewrite the graph); compute a new tensor in a model "
-                "(`x = x + y`), or update parameters under stag.no_grad()"
-            )
-        return self._own_array()
-
-    def _operand(self, name: str, other: Tensor[*AnyShape] | Scalar) -> Array:
-        """``other`` as an array that broadcasts into this tensor's shape and dtype."""
-        if type(other) is Tensor:
-            value = other._data
-            if value.dtype is self._data.dtype and value.shape == self._data.shape:
-                return value  # the common case (an optimizer's update), checked in two tests
-        else:
-            value = other._data if isinstance(other, Tensor) else python_number(name, other)
-        shape, dtype = self._data.shape, self._data.dtype
-        if value.shape != shape and not fits(value.shape, shape):
-            fix = broadcasting.rank_fix(shape, value.shape)
-            raise ShapeError(
-                f"{name}: a tensor of shape {value.shape} cannot be written into one of shape "
-                f"{shape}; " + (fix if fix else "use the out-of-place operator to get a new tensor")
-            )
-        if dtype.kind != "f" and value.dtype.kind == "f":
-            raise DTypeError(
-                f"{name}: float values cannot be written into a {dtype} tensor; "
-                f"convert it first, e.g. x = x.astype(np.float32)"
-            )
-        if dtype.kind == "f" and value.dtype.kind == "f" and value.dtype != dtype:
-            if isinstance(other, Tensor):
-                raise DTypeError(f"{name}: dtypes {dtype} and {value.dtype} differ")
-            value = value.astype(dtype)  # a Python number takes the tensor's dtype
-        return value
-
     def _update(self, name: str, prim: Primitive, other: Tensor[*AnyShape] | Scalar) -> Self:
-        if prim is elementwise.div and self._data.dtype.kind != "f":
-            raise DTypeError(
-                f"{name}: a {self._data.dtype} tensor cannot hold a quotient; divide out of "
-                "place (x = x / y gives float32) or convert x first"
-            )
-        value = self._operand(name, other)
-        data = self._writable(name)
-        prim.forward(data, value, out=data)
+        """``prim(self, other)`` written into this tensor (``+=``, ``add_``, ...)."""
+        inplace.update(self, name, prim, other)
         return self
 
     def array_for_update(self) -> Array:
@@ -337,18 +289,7 @@ class Tensor(Generic[*Shape]):
         this tensor, and an array that is read-only or a view of an array stag does not
         track is copied first, so nothing else changes with it.
         """
-        return self._own_array()
-
-    def _own_array(self) -> Array:
-        """The array to write into, version bumped: copied first if it is read-only, or a
-        view of an array stag does not track (a user's, a DataLoader's): never written
-        through.  A view of another tensor (``detach()``, ``t[i]``) writes into it."""
-        data = self._data
-        flags = data.flags  # a new flags object per access: read it once
-        if not flags.writeable or not (flags.owndata or type(self) is not Tensor):
-            data = self._data = data.copy()
-        self._version += 1
-        return data
+        return inplace.own_array(self)
 
     def add_(self, other: Tensor[*Shape] | Scalar) -> Self:
         """``self += other`` in place (inside ``no_grad`` for parameters)."""
@@ -370,12 +311,12 @@ class Tensor(Generic[*Shape]):
         """Overwrite the values with ``other``'s (same shape; the dtype is converted)."""
         if other._data.shape != self._data.shape:
             raise ShapeError(f"copy_: expected shape {self.shape}, got {other.shape}")
-        np.copyto(self._writable("copy_"), other._data, casting="unsafe")
+        np.copyto(inplace.writable(self, "copy_"), other._data, casting="unsafe")
         return self
 
     def zero_(self) -> Self:
         """Set every value to 0 in place."""
-        self._writable("zero_")[...] = 0
+        inplace.writable(self, "zero_")[...] = 0
         return self
 
     def __setitem__(self, index: object, value: Tensor[*AnyShape] | Scalar) -> None:
@@ -385,22 +326,7 @@ class Tensor(Generic[*Shape]):
         works too (``t[t < 0] = 0``); ``value`` broadcasts into the indexed part.  Under
         ``no_grad`` for a tensor that requires grad.
         """
-        checked = check_index(self._data.shape, index, _unwrap, masks=True)
-        items = checked.items[0] if len(checked.items) == 1 else checked.items
-        array = value._data if isinstance(value, Tensor) else python_number("setitem", value)
-        if self._data.dtype.kind != "f" and array.dtype.kind == "f":
-            raise DTypeError(
-                f"setitem: float values cannot be written into a {self._data.dtype} tensor"
-            )
-        part = self._data[items]
-        if not fits(array.shape, part.shape):
-            fix = broadcasting.rank_fix(part.shape, array.shape)
-            raise ShapeError(
-                f"setitem: a value of shape {array.shape} does not fit the indexed part of "
-                f"shape {part.shape} (tensor shape {self._data.shape})"
-                + (f"; {fix}" if fix else "")
-            )
-        self._writable("setitem")[items] = array
+        inplace.setitem(self, index, value)
 
     # ---------------------------------------------- operators, unary ops, reductions
     # The arithmetic and comparison operators, the shape-keeping ops and the reductions are
@@ -1774,29 +1700,10 @@ class Tensor(Generic[*Shape]):
         return apply(movement.getitem, self, index=array)
 
 
-class _ElementCount(int):
-    """``Tensor.size``: an int, which says what to write when called as PyTorch's ``size()``."""
-
-    __slots__ = ()
-
-    def __call__(self, axis: int | None = None) -> NoReturn:
-        raise TypeError(
-            "Tensor.size is the element count (an int, as numpy's), not PyTorch's size(): "
-            "write x.shape, or x.shape[axis] for size(axis)"
-        )
-
-
-def _refusal(name: str) -> property:
-    def refuse(self: Tensor[*AnyShape]) -> NoReturn:
-        raise missing_attribute("Tensor", name, TENSOR_ATTRIBUTES)
-
-    return property(refuse)
-
-
 if not TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see no such attribute
     for _name in TENSOR_ATTRIBUTES:
         if not hasattr(Tensor, _name):
-            setattr(Tensor, _name, _refusal(_name))
+            setattr(Tensor, _name, refusal(_name))
 
 
 def _unwrap(item: object) -> object:
@@ -1804,161 +1711,11 @@ def _unwrap(item: object) -> object:
     return item._data if isinstance(item, Tensor) else item
 
 
-# ------------------------------------------------------------------- running ops
-def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*AnyShape]:
-    """Run ``prim`` forward on the tensors' arrays and record it if needed.
-
-    This is the per-op hot path: one forward call, one tensor, and a record only
-    when grad mode is on and some input requires grad.  One and two inputs are
-    spelled out: a comprehension is a function call in Python 3.11.
-    """
-    try:  # free in Python 3.11 unless raised: a numpy array passed where a tensor goes
-        if len(args) == 1:
-            datas: tuple[Array, ...] = (args[0]._data,)
-        elif len(args) == 2:
-            datas = (args[0]._data, args[1]._data)
-        else:
-            datas = tuple([a._data for a in args])
-    except AttributeError:
-        raise TypeError(not_tensors(prim.name, args)) from None
-    try:
-        ans = prim.forward(*datas, **kwargs) if kwargs else prim.forward(*datas)
-    except ValueError as exc:
-        raise ShapeError(prim.describe_error(datas, kwargs, exc)) from None
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
-    if ans.dtype is _FLOAT64 and datas[0].dtype.kind in "iub":
-        # exp or mean of ints: float32, PyTorch's rule (through the primitive's forward, which
-        # stag.compile records)
-        ans = elementwise.astype.forward(ans, DEFAULT_FLOAT)
-    if ans.base is not None and len(args) == 1 and np.may_share_memory(ans, datas[0]):
-        out: Tensor[*AnyShape] = view_of(args[0], ans)  # a reshape, a transpose, t[i]...
-    else:
-        out = Tensor.__new__(Tensor)
-        out._data = ans
-        out._grad = None
-        out._version = 0
-        out._seq = next(_autograd.creation_order)
-    if (everywhere.recording or grad_mode.enabled) and prim.vjps:
-        for a in args:
-            if a._requires_grad:
-                if len(args) == 1:
-                    versions: tuple[int, ...] = (args[0]._version,)
-                elif len(args) == 2:
-                    versions = (args[0]._version, args[1]._version)
-                else:
-                    versions = tuple([a._version for a in args])
-                out._requires_grad = True
-                out._record = (prim, args, datas, kwargs, versions)
-                return out
-    out._requires_grad = False
-    out._record = None
-    return out
-
-
-def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tensor[*AnyShape]:
-    """``apply(prim, x, y)`` for a two-input primitive without keyword arguments.
-
-    The path of the arithmetic operators and ``@``, written out without the
-    ``*args``/``**kwargs`` packing that costs ``apply`` a tenth of a small op's time.
-    """
-    try:
-        xd, yd = x._data, y._data
-    except AttributeError:
-        raise TypeError(not_tensors(prim.name, (x, y))) from None
-    try:
-        ans = prim.forward(xd, yd)
-    except ValueError as exc:
-        raise ShapeError(prim.describe_error((xd, yd), {}, exc)) from None
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)  # ufuncs on 0-d arrays return numpy scalars
-    out: Tensor[*AnyShape] = Tensor.__new__(Tensor)
-    out._data = ans
-    out._grad = None
-    out._version = 0
-    out._seq = next(_autograd.creation_order)
-    if (
-        (x._requires_grad or y._requires_grad)
-        and (everywhere.recording or grad_mode.enabled)
-        and prim.vjps
-    ):
-        out._requires_grad = True
-        out._record = (prim, (x, y), (xd, yd), _NO_KWARGS, (x._version, y._version))
-    else:
-        out._requires_grad = False
-        out._record = None
-    return out
-
-
-_NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
-
-
-class _View(Tensor[*Shape]):
-    """A tensor whose array is another tensor's (or a view of it): ``detach()``, ``t[i]``,
-    a reshape.  It shares that tensor's version counter, as PyTorch's views do, so an
-    in-place change through either makes backward refuse graphs that saved the other.
-    Its own count starts at 0 (``_offset``), so its record's checks read as any tensor's.
-    """
-
-    __slots__ = ("_base", "_offset")
-
-    _base: Tensor[*AnyShape]
-    _offset: int
-
-    @property  # a shared counter in place of the slot
-    def _version(self) -> int:
-        return self._base._version - self._offset
-
-    @_version.setter
-    def _version(self, value: int) -> None:
-        self._base._version = value + self._offset
-
-
-def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
-    """A leaf-like tensor on ``data`` (an array of ``source``'s) sharing its version counter."""
-    base = source._base if isinstance(source, _View) else source
-    out: _View[*AnyShape] = _View.__new__(_View)
-    out._data = data
-    out._grad = None
-    out._record = None
-    out._requires_grad = False
-    out._base = base
-    out._offset = base._version
-    out._seq = next(_autograd.creation_order)
-    return out
-
-
-def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
-    """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
-    out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
-    out._grad = grad
-    return out
-
-
-def binary(
-    prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape] | Scalar
-) -> Tensor[*AnyShape]:
-    """``prim`` on a tensor and a tensor or a Python number (the operators' shared body).
-
-    Operands of different ranks meet stag's broadcasting rule first (``_broadcasting``):
-    equal ranks, the per-op hot path, never reach it.
-    """
-    if isinstance(y, Tensor):
-        xd, yd = x._data, y._data
-        if xd.ndim != yd.ndim:
-            broadcasting.check(prim.name, xd.shape, yd.shape)
-        if xd.dtype is not yd.dtype and xd.dtype != yd.dtype:
-            x, y = promote(prim.name, (x, y))
-        if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
-            to_float = elementwise.astype.forward  # recorded by stag.compile's capture
-            x, y = (
-                Tensor(to_float(x._data, DEFAULT_FLOAT)),
-                Tensor(to_float(y._data, DEFAULT_FLOAT)),
-            )
-        return apply2(prim, x, y)
-    try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
-        constant = constants[x._data.dtype][y]
-    except (KeyError, TypeError):
-        constant = new_constant(y, x, prim.name)
-        return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
-    return apply2(prim, x, constant)
+# The per-op path and the views (stag/_apply.py) and the in-place rules
+# (stag/_inplace.py) build and subclass Tensor: imported once the class exists.
+from stag import _inplace as inplace
+from stag._apply import _rebuild
+from stag._apply import apply as apply
+from stag._apply import apply2 as apply2
+from stag._apply import binary as binary
+from stag._apply import view_of as view_of

@@ -34,7 +34,7 @@ def test_the_table_shadows_no_attribute_of_tensor() -> None:
     for name in TENSOR_ATTRIBUTES:
         refusal = Tensor.__dict__.get(name)
         assert isinstance(refusal, property) and refusal.fget is not None
-        assert refusal.fget.__qualname__ == "_refusal.<locals>.refuse", name
+        assert refusal.fget.__qualname__ == "refusal.<locals>.refuse", name
 
 
 def test_other_missing_attributes_keep_pythons_error() -> None:
