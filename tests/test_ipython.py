@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,9 @@ def shell() -> Iterator[Any]:
     shell = interactiveshell.InteractiveShell.instance(config=config)
     yield shell
     interactiveshell.InteractiveShell.clear_instance()
+    # The shell's exit hook runs gc.collect() over the whole test session's heap (about
+    # a minute at the end of the suite): nothing of this shell needs it.
+    atexit.unregister(shell.atexit_operations)
 
 
 def run(shell: Any, cell: str) -> BaseException | None:
