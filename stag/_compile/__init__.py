@@ -61,12 +61,17 @@ class _Recording:
         found = self.replay(*leaves)
         out = self.outputs
         results: list[object] = [
-            value if slot is None else (Tensor(array) if is_tensor else array)  # type: ignore[arg-type]  # an array slot
+            value if slot is None else _result(array, is_tensor)
             for slot, is_tensor, value, array in zip(
                 out.slots, out.tensor, out.values, found, strict=True
             )
         ]
         return unflatten(self.structure, results)[0]
+
+
+def _result(array: object, is_tensor: bool) -> object:
+    """A replay's output in a tensor slot (a new tensor without a graph), or as it is."""
+    return Tensor(np.asarray(array)) if is_tensor else array
 
 
 def _guard(leaf: object) -> tuple[object, ...]:

@@ -16,13 +16,13 @@ LEAF: Structure = ()
 def flatten(value: object, leaves: list[object]) -> Structure:
     """Append ``value``'s leaves to ``leaves`` (depth first); return its structure."""
     kind = type(value)
-    if kind is tuple or kind is list or (isinstance(value, tuple) and hasattr(value, "_fields")):
-        items: list[object] = list(value)  # type: ignore[call-overload]  # a tuple or list
-        return (kind, None, tuple(flatten(item, leaves) for item in items))
-    if kind is dict:
-        mapping: dict[object, object] = value  # type: ignore[assignment]  # kind is dict
-        keys = tuple(mapping)
-        return (kind, keys, tuple(flatten(mapping[k], leaves) for k in keys))
+    if isinstance(value, tuple | list) and (
+        kind is tuple or kind is list or hasattr(value, "_fields")  # not their subclasses
+    ):
+        return (kind, None, tuple(flatten(item, leaves) for item in value))
+    if kind is dict and isinstance(value, dict):
+        keys = tuple(value)
+        return (kind, keys, tuple(flatten(value[k], leaves) for k in keys))
     leaves.append(value)
     return LEAF
 
