@@ -119,21 +119,16 @@ def average_gradients(source: Module | Iterable[Tensor[*AnyShape]]) -> None:
     """
     if not is_initialized():
         return
-    params = _tensors(source)
     size = world_size()
-    for bucket in _buckets(params):
-        parts = [
-            np.zeros(p.shape, p.dtype).ravel() if p.grad is None else p.grad.numpy().ravel()
-            for p in bucket
-        ]
-        flat = np.concatenate(parts)
+    for bucket in _buckets(_tensors(source)):
+        parts = []
+        for p in bucket:
+            grad = p.grad
+            parts.append(np.zeros(p.size, p.dtype) if grad is None else grad.numpy().ravel())
+        flat = np.concatenate(parts)  # a new array: each gradient below is a slice of it
         _collective(flat, "all_reduce")
         flat /= size
-
-        def write(p: Tensor[*AnyShape], values: Array) -> None:
-            p.grad = Tensor(values.copy())
-
-        _scatter(flat, bucket, write)
+        _scatter(flat, bucket, _set_grad)
 
 
 def save(model: M, path: str | Path, *, optimizer: Optimizer[M] | None = None) -> None:
@@ -141,11 +136,12 @@ def save(model: M, path: str | Path, *, optimizer: Optimizer[M] | None = None) -
     from stag.io import save as save_checkpoint
 
     if is_main():
-        if optimizer is None:
-            save_checkpoint(model, path)
-        else:
-            save_checkpoint(model, path, optimizer=optimizer)
+        save_checkpoint(model, path, optimizer=optimizer)
     barrier()
+
+
+def _set_grad(t: Tensor[*AnyShape], values: Array) -> None:
+    t.grad = Tensor(values)
 
 
 def _overwrite(t: Tensor[*AnyShape], values: Array) -> None:
