@@ -25,12 +25,19 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 
 
 def parse_args(
-    argv: list[str] | None, description: str, *, epochs: int, quick_epochs: int
+    argv: list[str] | None,
+    description: str,
+    *,
+    epochs: int,
+    quick_epochs: int,
+    distributed: bool = False,
 ) -> argparse.Namespace:
-    """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck --compile``.
+    """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck --compile``,
+    and ``--distributed`` for an example that says ``distributed=True``.
 
     **Returns:** the parsed options, ``epochs`` filled in (``quick_epochs`` with
-    ``--quick``, else ``epochs``, unless ``--epochs`` says).
+    ``--quick``, else ``epochs``, unless ``--epochs`` says); ``distributed`` is False
+    unless the example offers the flag and it is given.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seed", type=int, default=0, help="seed for the split, init, order")
@@ -44,7 +51,17 @@ def parse_args(
     parser.add_argument(
         "--compile", action="store_true", help="replay the training step with stag.compile"
     )
+    parser.set_defaults(distributed=False)
+    if distributed:
+        parser.add_argument(
+            "--distributed",
+            action="store_true",
+            help="data-parallel over the processes torchrun starts (stag.distributed)",
+        )
     args = parser.parse_args(argv)
+    if args.distributed and args.compile:
+        # a replayed step would skip the all_reduce, which is no stag op
+        parser.error("--compile and --distributed do not combine")
     if args.epochs is None:
         args.epochs = quick_epochs if args.quick else epochs
     return args

@@ -17,6 +17,20 @@ decorated with ``@stag.shapecheck``, so every call is also checked at run
 time against its annotations (``--no-shapecheck`` turns that off).  Needs the
 examples extra: ``pip install -e ".[examples]"``.
 
+``--distributed`` trains data-parallel with ``stag.distributed`` (the
+``distributed`` extra) over the processes ``torchrun`` starts::
+
+    torchrun --standalone --nproc-per-node 2 examples/digits_mlp.py --distributed
+
+Every rank builds the same model (rank 0's weights are broadcast anyway), takes
+its 32 / world-size rows of each global batch of 32, and averages the
+gradients over the ranks before each step, so that every step is the one a
+single process takes on the whole batch; rank 0 alone prints, saves and
+plots.  The last, partial batch of each epoch is dropped (every rank must take
+equal batches), so ``--nproc-per-node 1 ... --distributed`` is the one-process
+run to compare with: the accuracies agree to float rounding.  The loss printed
+is the mean over rank 0's shard.
+
 A shape bug mypy catches: feeding the 8x8 images to the MLP without
 flattening them to 64 features (see ``MLP.__call__``)::
 
@@ -29,6 +43,7 @@ flattening them to 64 features (see ``MLP.__call__``)::
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 from collections.abc import Callable
@@ -55,6 +70,7 @@ Classes = Literal[10]
 PIXELS: Pixels = 64
 HIDDEN: Hidden = 256
 CLASSES: Classes = 10
+BATCH = 32  # rows per step; with --distributed, each rank takes BATCH // world of them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,12 +127,31 @@ def accuracy(model: MLP, x: Tensor[N, Pixels], y: Tensor[N]) -> float:
     return float(np.mean(predict(model, x) == y.numpy()))
 
 
-def train_step(opt: Adam[MLP], x: Tensor[stag.Dyn, Pixels], y: Tensor[stag.Dyn]) -> Tensor[()]:
-    """One Adam step on a batch; returns its loss, a tensor (read with ``.item()`` outside,
-    so that ``stag.compile`` can capture the step once and replay it)."""
+def backward(opt: Adam[MLP], x: Tensor[stag.Dyn, Pixels], y: Tensor[stag.Dyn]) -> Tensor[()]:
+    """The batch's loss, its gradients left in the parameters' ``.grad``."""
     opt.zero_grad()
     loss = loss_fn(opt.module(x), y)
     loss.backward()
+    return loss
+
+
+def train_step(opt: Adam[MLP], x: Tensor[stag.Dyn, Pixels], y: Tensor[stag.Dyn]) -> Tensor[()]:
+    """One Adam step on a batch; returns its loss, a tensor (read with ``.item()`` outside,
+    so that ``stag.compile`` can capture the step once and replay it)."""
+    loss = backward(opt, x, y)
+    opt.step()
+    return loss
+
+
+def data_parallel_step(
+    opt: Adam[MLP], x: Tensor[stag.Dyn, Pixels], y: Tensor[stag.Dyn]
+) -> Tensor[()]:
+    """``train_step`` on this rank's shard of a global batch, the gradients averaged over
+    the ranks before the update: every rank takes the step of the whole global batch."""
+    from stag import distributed as dist
+
+    loss = backward(opt, x, y)
+    dist.average_gradients(opt.module)
     opt.step()
     return loss
 
@@ -130,25 +165,59 @@ def train_epoch(
     step: Step,
     batch_done: Callable[[int], object],
 ) -> float:
-    """One pass of Adam steps over the shuffled batches; returns the mean loss."""
-    total = 0.0
+    """One pass of Adam steps over the shuffled batches; returns the mean loss per row."""
+    total, rows = 0.0, 0
     for xb, yb in loader:
         total += step(opt, xb, yb).item() * len(xb)
+        rows += len(xb)
         batch_done(1)
-    return total / loader.num_rows
+    return total / rows
+
+
+def batches(
+    data: Digits, gen: stag.Generator, rank: int, world: int, drop_last: bool
+) -> DataLoader[Tensor[stag.Dyn, Pixels], Tensor[stag.Dyn]]:
+    """The training set in shuffled batches of ``BATCH`` rows; on rank ``rank`` of
+    ``world``, its ``BATCH // world`` rows of each."""
+    if BATCH % world:
+        raise SystemExit(
+            f"digits_mlp: a batch of {BATCH} rows does not split evenly over {world} "
+            f"processes; start a number of processes that divides {BATCH}"
+        )
+    return DataLoader(
+        data.x_train,
+        data.y_train,
+        batch_size=BATCH // world,
+        shuffle=True,
+        drop_last=drop_last,
+        generator=gen,
+        rank=rank,
+        world_size=world,
+    )
 
 
 def train(
-    opt: Adam[MLP], data: Digits, epochs: int, gen: stag.Generator, step: Step = train_step
+    opt: Adam[MLP],
+    data: Digits,
+    epochs: int,
+    loader: DataLoader[Tensor[stag.Dyn, Pixels], Tensor[stag.Dyn]],
+    step: Step = train_step,
+    *,
+    report: bool = True,
 ) -> list[float]:
-    """``epochs`` passes over the training set; prints and returns each epoch's mean loss."""
-    loader = DataLoader(data.x_train, data.y_train, batch_size=32, shuffle=True, generator=gen)
+    """``epochs`` passes of ``loader``; returns each epoch's mean loss, and prints it with
+    the train and test accuracy if ``report``."""
     schedule = CosineAnnealingLR(opt, t_max=epochs)  # the lr decays to 0 over the run
     losses: list[float] = []
-    with tqdm(total=epochs * len(loader), unit="batch", leave=False, disable=None) as bar:
+    bar = tqdm(
+        total=epochs * len(loader), unit="batch", leave=False, disable=None if report else True
+    )
+    with bar:
         for epoch in range(1, epochs + 1):
             losses.append(train_epoch(opt, loader, step, bar.update))
             schedule.step()
+            if not report:
+                continue
             train_acc = accuracy(opt.module, data.x_train, data.y_train)
             test_acc = accuracy(opt.module, data.x_test, data.y_test)
             tqdm.write(
@@ -159,34 +228,64 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv, (__doc__ or "").splitlines()[0], epochs=30, quick_epochs=3)
-    epochs: int = args.epochs
+    args = parse_args(
+        argv, (__doc__ or "").splitlines()[0], epochs=30, quick_epochs=3, distributed=True
+    )
+    if not args.distributed:
+        return run(args)
+    from stag import distributed as dist  # imports PyTorch (gloo): only with --distributed
 
+    dist.init()
+    try:
+        return run(args, dist.rank(), dist.world_size())
+    finally:
+        dist.shutdown()
+
+
+def run(args: argparse.Namespace, rank: int = 0, world: int = 1) -> int:
+    """Train as rank ``rank`` of ``world``; rank 0 then evaluates, saves, reloads and plots."""
     data = load_data(args.seed)
-    print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
-    gen = stag.Generator(args.seed)
+    if rank == 0:
+        print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
+    gen = stag.Generator(args.seed)  # the same on every rank: one init, one shuffled order
     opt = Adam(MLP(gen), lr=args.lr)
+    loader = batches(data, gen, rank, world, drop_last=args.distributed)
     checks = stag.disable_checking() if args.no_shapecheck else contextlib.nullcontext()
     with checks:
-        # --compile: the step is captured at its first call (and at the last, smaller batch's)
-        # and replayed after, with the same results
-        step: Step = stag.compile(train_step) if args.compile else train_step
-        losses = train(opt, data, epochs, gen, step)
-        print(f"test accuracy {accuracy(opt.module, data.x_test, data.y_test):.2%}")
-
-        args.out.mkdir(parents=True, exist_ok=True)
-        checkpoint = args.out / "digits_mlp.npz"
-        stag.save(opt.module, checkpoint)
-        print(f"saved checkpoint {checkpoint}")
-        reloaded = MLP(stag.Generator(args.seed + 1))  # other weights, until loaded
-        stag.load(reloaded, checkpoint)
-        print(f"reloaded test accuracy {accuracy(reloaded, data.x_test, data.y_test):.2%}")
-
-        picture = args.out / "digits_mlp.png"
-        confusion = confusion_matrix(data.y_test.numpy(), predict(reloaded, data.x_test))
-        plot(picture, losses, confusion, "MLP")
-        print(f"saved {picture}")
+        losses = train(opt, data, args.epochs, loader, make_step(opt, args), report=rank == 0)
+        if rank == 0:
+            finish(opt.module, data, losses, args)
     return 0
+
+
+def make_step(opt: Adam[MLP], args: argparse.Namespace) -> Step:
+    """The training step: data-parallel with --distributed (rank 0's weights broadcast
+    first), captured with --compile, else ``train_step``."""
+    if args.distributed:
+        from stag import distributed as dist
+
+        dist.broadcast_parameters(opt.module)  # rank 0's weights, whatever the others' seeds
+        return data_parallel_step
+    # --compile: the step is captured at its first call (and at the last, smaller batch's)
+    # and replayed after, with the same results
+    return stag.compile(train_step) if args.compile else train_step
+
+
+def finish(model: MLP, data: Digits, losses: list[float], args: argparse.Namespace) -> None:
+    """Print the test accuracy, save the model, reload it into a fresh one, and plot."""
+    print(f"test accuracy {accuracy(model, data.x_test, data.y_test):.2%}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    checkpoint = args.out / "digits_mlp.npz"
+    stag.save(model, checkpoint)
+    print(f"saved checkpoint {checkpoint}")
+    reloaded = MLP(stag.Generator(args.seed + 1))  # other weights, until loaded
+    stag.load(reloaded, checkpoint)
+    print(f"reloaded test accuracy {accuracy(reloaded, data.x_test, data.y_test):.2%}")
+
+    picture = args.out / "digits_mlp.png"
+    confusion = confusion_matrix(data.y_test.numpy(), predict(reloaded, data.x_test))
+    plot(picture, losses, confusion, "MLP")
+    print(f"saved {picture}")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
 """Data-parallel training on torch.distributed: two processes on this machine (gloo over
-loopback) against one process on the combined batches."""
+loopback) against one process on the combined batches, in a script of its own and in
+``examples/digits_mlp.py --distributed`` under torchrun."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from _examples import EXAMPLES, load_example
 
 import stag
 from stag import distributed as dist
@@ -103,6 +107,70 @@ def test_two_ranks_match_one_process_on_the_combined_batch(tmp_path: Path) -> No
         np.testing.assert_array_equal(zero[key], one[key], err_msg=key)  # identical ranks
         np.testing.assert_allclose(zero[key], alone[key], rtol=1e-6, atol=1e-9, err_msg=key)
     assert (tmp_path / "model.npz").is_file()  # written once, by rank 0
+
+
+def _torchrun_digits_mlp(ranks: int, out: Path) -> subprocess.Popen[str]:
+    """``torchrun --standalone --nproc-per-node <ranks> digits_mlp.py --quick --distributed``."""
+    script = [str(EXAMPLES / "digits_mlp.py"), "--quick", "--distributed", "--out", str(out)]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [*launcher, f"--nproc-per-node={ranks}", *script],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _digits_mlp_parameters(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    example = load_example("digits_mlp", monkeypatch)
+    model = example.MLP(stag.Generator(1))
+    stag.load(model, checkpoint)
+    return {k: v.numpy() for k, v in model.state_dict().items()}
+
+
+def test_digits_mlp_on_two_ranks_matches_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for package in ("matplotlib", "sklearn", "tqdm"):
+        pytest.importorskip(package, reason=f"digits_mlp needs the examples extra ({package})")
+    # One rank with --distributed is the one-process run on the same batches (the last,
+    # partial batch of each epoch dropped, as it must be with two ranks).
+    runs = {ranks: _torchrun_digits_mlp(ranks, tmp_path / f"ranks{ranks}") for ranks in (1, 2)}
+    printed = {}
+    for ranks, proc in runs.items():
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err[-4000:]
+        printed[ranks] = out
+
+    # Every accuracy the runs print (3 epochs' train and test, the final and the reloaded):
+    # counts of argmaxes, which float32 rounding could flip only for an image whose two top
+    # logits tie to ~1e-6; one test image is 0.28 points.
+    one, two = (re.findall(r"accuracy +([\d.]+)%", printed[r]) for r in (1, 2))
+    assert len(one) == len(two) == 8, printed
+    assert [float(a) for a in two] == pytest.approx([float(a) for a in one], abs=0.28)
+    assert printed[2].count("digits: 1437 training") == 1  # rank 0 alone prints
+
+    # The weights after 132 Adam steps: the same up to float32 rounding (the mean of two
+    # shards' gradients is summed in another order than one batch's; measured 1.4e-7).
+    alone, shared = (
+        _digits_mlp_parameters(tmp_path / f"ranks{r}" / "digits_mlp.npz", monkeypatch)
+        for r in (1, 2)
+    )
+    assert alone.keys() == shared.keys()
+    for key in alone:
+        np.testing.assert_allclose(shared[key], alone[key], rtol=0, atol=1e-5, err_msg=key)
+
+
+def test_digits_mlp_refuses_a_batch_that_does_not_split_over_the_ranks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for package in ("matplotlib", "sklearn", "tqdm"):
+        pytest.importorskip(package, reason=f"digits_mlp needs the examples extra ({package})")
+    example = load_example("digits_mlp", monkeypatch)
+    data = example.load_data(0)
+    with pytest.raises(SystemExit, match="32 rows does not split evenly over 3 processes"):
+        example.batches(data, stag.Generator(0), rank=0, world=3, drop_last=True)
+    with pytest.raises(SystemExit):
+        example.main(["--distributed", "--compile"])  # a replay would skip the all_reduce
 
 
 def test_a_rank_takes_its_slice_of_each_global_batch() -> None:
