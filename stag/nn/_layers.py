@@ -27,7 +27,7 @@ from stag._tensor import Tensor
 from stag.nn import functional as F
 from stag.nn import init
 from stag.nn._module import Module
-from stag.nn._sequential import Layer, Sequential, chain
+from stag.nn._sequential import LastDimMap, Layer, Sequential, chain
 
 I = TypeVar("I")
 O = TypeVar("O")
@@ -58,16 +58,20 @@ def parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any,
 
 
 # ------------------------------------------------------------------- linear
-class _Affine(Module, Generic[I, O]):
-    """What ``Linear`` and ``TiedLinear`` share: their sizes, ``>>`` and their repr."""
+class _Affine(LastDimMap[I, O]):
+    """What ``Linear`` and ``TiedLinear`` share: their sizes, the forward and their repr."""
 
     in_features: int
     out_features: int
     bias: Tensor[O] | None
 
-    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
-        """This layer followed by ``other``: a ``Sequential[I, H]``."""
-        return chain(self, other)
+    def _forward(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        y = x @ self._matrix()
+        return y if self.bias is None else y + self.bias
+
+    def _matrix(self) -> Tensor[I, O]:
+        """The weight as an ``(in_features, out_features)`` matrix."""
+        raise NotImplementedError
 
     def extra_repr(self) -> str:
         return (
@@ -110,22 +114,8 @@ class Linear(_Affine[I, O]):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         self.bias = linear_bias(self.in_features, self.out_features, dtype, generator, bias)
 
-    # A size whose type is plain `int` is unknown, and the call treats it as `Dyn`: that is
-    # what pyright (and mypy without stag's plugin) make of `Linear(16, 1)`, and it must
-    # accept a `Tensor[N, Literal[16]]` (pyright holds `Tensor[N, L16]` and `Tensor[*B,
-    # int]` apart).  The mypy plugin gives `Linear[L16, L1]`, checked by the last form.
-    @overload
-    def __call__(self: Linear[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
-    @overload
-    def __call__(self: Linear[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
-    @overload
-    def __call__(self: Linear[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
-    @overload
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
-        """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
-        y = x @ self.weight
-        return y if self.bias is None else y + self.bias
+    def _matrix(self) -> Tensor[I, O]:
+        return self.weight
 
 
 def linear_bias(
@@ -174,18 +164,8 @@ class TiedLinear(_Affine[I, O]):
         self.weight = weight
         self.bias = linear_bias(self.in_features, self.out_features, weight.dtype, generator, bias)
 
-    @overload  # an int size is Dyn, as Linear's
-    def __call__(self: TiedLinear[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
-    @overload
-    def __call__(self: TiedLinear[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
-    @overload
-    def __call__(self: TiedLinear[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
-    @overload
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
-        """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+    def _matrix(self) -> Tensor[I, O]:
+        return self.weight.T
 
     def extra_repr(self) -> str:
         return super().extra_repr() + ", tied"

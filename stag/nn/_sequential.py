@@ -46,7 +46,38 @@ class Layer(Protocol[I_contra, O_co]):
     def __call__(self, x: Tensor[*B, I_contra], /) -> Tensor[*B, O_co]: ...
 
 
-class Sequential(Module, Generic[I, O]):
+class LastDimMap(Module, Generic[I, O]):
+    """A module that maps ``Tensor[*B, I]`` to ``Tensor[*B, O]``: its typed call and ``>>``.
+
+    ``Linear``, ``TiedLinear`` and ``Sequential`` are the ones; each writes only
+    ``_forward``.  A size whose type is plain ``int`` is unknown, and the call treats
+    it as ``Dyn``: that is what pyright (and mypy without stag's plugin) make of
+    ``Linear(16, 1)``, and it must accept a ``Tensor[N, Literal[16]]`` (pyright holds
+    ``Tensor[N, L16]`` and ``Tensor[*B, int]`` apart).  The mypy plugin gives
+    ``Linear[L16, L1]``, checked by the last form.
+    """
+
+    @overload
+    def __call__(self: LastDimMap[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self: LastDimMap[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
+    @overload
+    def __call__(self: LastDimMap[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
+    @overload
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
+    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        """**Arguments:** ``x`` of shape ``(*B, I)``.  **Returns:** shape ``(*B, O)``."""
+        return self._forward(x)
+
+    def _forward(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        raise NotImplementedError
+
+    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
+        """This module followed by ``other``: one flat ``Sequential[I, H]``."""
+        return chain(self, other)
+
+
+class Sequential(LastDimMap[I, O]):
     """Layers applied one after another: ``Sequential[I, O]`` maps ``(*B, I)`` to ``(*B, O)``.
 
     The static type connects the layers: ``Sequential(Linear(In(784), Hid(256)),
@@ -166,28 +197,12 @@ class Sequential(Module, Generic[I, O]):
                 raise TypeError(f"Sequential: layer {i} ({type(layer).__name__}) is not callable")
         self.layers = list(layers)
 
-    @overload
-    def __call__(self: Sequential[int, int], x: Tensor[*B, Dyn]) -> Tensor[*B, Dyn]: ...
-    @overload  # an `int` size is unknown: see Linear.__call__
-    def __call__(self: Sequential[int, O], x: Tensor[*B, Dyn]) -> Tensor[*B, O]: ...
-    @overload
-    def __call__(self: Sequential[I, int], x: Tensor[*B, I]) -> Tensor[*B, Dyn]: ...
-    @overload
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]: ...
-    def __call__(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
-        """Apply each layer in turn.
-
-        **Arguments:** ``x`` of shape ``(*B, I)``.
-        **Returns:** a tensor of shape ``(*B, O)``.
-        """
+    def _forward(self, x: Tensor[*B, I]) -> Tensor[*B, O]:
+        """Apply each layer in turn."""
         y: Tensor[*AnyShape] = x
         for layer in self.layers:
             y = layer(y)
         return y
-
-    def __rshift__(self, other: Layer[O, H]) -> Sequential[I, H]:
-        """``self`` followed by ``other``: one flat ``Sequential``."""
-        return chain(self, other)
 
     def _members(self) -> Iterator[tuple[str, Tensor[*AnyShape] | Module]]:
         for i, layer in enumerate(self.layers):
