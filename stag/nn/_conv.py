@@ -14,7 +14,7 @@ they stay ``Dyn``, and so do the output's spatial sizes: annotate the result,
 from __future__ import annotations
 
 import math
-from typing import Generic, TypeVar, overload
+from typing import Generic, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -23,8 +23,13 @@ from stag._dims import Dyn, N
 from stag._tensor import Tensor
 from stag.nn import init
 from stag.nn._conv_functional import (
+    C,
+    Ci,
+    Co,
+    H,
     IntPair,
     PaddingArg,
+    W,
     conv2d,
     int_pair,
     max_pool2d,
@@ -32,13 +37,8 @@ from stag.nn._conv_functional import (
 )
 from stag.nn._layers import DType, check_size, parameter
 from stag.nn._module import Module
-from stag.nn._pooling import window
+from stag.nn._pooling import Pool2d
 
-Ci = TypeVar("Ci")
-Co = TypeVar("Co")
-C = TypeVar("C")
-H = TypeVar("H")
-W = TypeVar("W")
 # Kernel size, stride, padding: what the constructor was given (`Literal[3]`,
 # `tuple[Literal[1], Literal[2]]`, `Literal["same"]`), filled by the mypy plugin only.
 K = DefaultTypeVar("K", default=Dyn)
@@ -127,7 +127,7 @@ class Conv2d(Module, Generic[Ci, Co, K, S, P]):
         )
 
 
-class MaxPool2d(Module, Generic[K, S, P]):
+class MaxPool2d(Pool2d, Generic[K, S, P]):
     """The maximum of each window of NCHW images, per channel, as PyTorch's.
 
     **Arguments:**
@@ -139,17 +139,6 @@ class MaxPool2d(Module, Generic[K, S, P]):
     ``MaxPool2d[Dyn, Dyn, Dyn]``.
     """
 
-    def __init__(
-        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = window(
-            "MaxPool2d", kernel_size, stride, padding
-        )
-
     def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, Dyn, Dyn]:
         """**Arguments:** ``x`` of shape ``(N, C, H, W)``.  **Returns:** ``(N, C, H', W')``."""
         return max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

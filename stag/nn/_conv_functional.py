@@ -20,6 +20,7 @@ from stag._ops import elementwise
 from stag._ops.conv import Padding, Pair
 from stag._tensor import Tensor, apply
 
+# The dims of NCHW images and of filter banks, for this module, _conv and _pooling.
 C = TypeVar("C")
 Ci = TypeVar("Ci")
 Co = TypeVar("Co")

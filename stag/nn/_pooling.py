@@ -10,7 +10,7 @@ output size divides the input's, and two matmuls with bin-averaging matrices
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar, overload
+from typing import Generic, Literal, overload
 
 import numpy as np
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -21,12 +21,9 @@ from stag._operands import expect_tensor
 from stag._ops import pool as ops
 from stag._ops.pool import Pair
 from stag._tensor import Tensor, apply
-from stag.nn._conv_functional import IntPair, int_pair
+from stag.nn._conv_functional import C, H, IntPair, W, int_pair
 from stag.nn._module import Module
 
-C = TypeVar("C")
-H = TypeVar("H")
-W = TypeVar("W")
 L1 = Literal[1]
 #: an adaptive pool's output size as its type knows it: ``Literal[1]`` or ``int`` (``Dyn``)
 O = DefaultTypeVar("O", default=int)
@@ -132,7 +129,26 @@ def _check_float(name: str, x: Tensor[*AnyShape]) -> None:
         )
 
 
-class AvgPool2d(Module):
+class Pool2d(Module):
+    """What ``MaxPool2d`` and ``AvgPool2d`` share: their window, checked when made, and repr.
+
+    The window is ``kernel_size``, ``stride`` (``kernel_size`` by default) and
+    ``padding``, each an int or a pair, held as pairs.
+    """
+
+    def __init__(
+        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = window(
+            type(self).__name__, kernel_size, stride, padding
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Pool2d):
     """The mean of each window of NCHW images, per channel, as PyTorch's ``nn.AvgPool2d``.
 
     **Arguments:**
@@ -143,19 +159,8 @@ class AvgPool2d(Module):
     Called on ``x`` of shape ``(N, C, H, W)``.  **Returns:** ``(N, C, H', W')``.
     """
 
-    def __init__(
-        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = window(
-            "AvgPool2d", kernel_size, stride, padding
-        )
-
     def __call__(self, x: Tensor[N, C, H, W]) -> Tensor[N, C, Dyn, Dyn]:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module, Generic[O]):
