@@ -201,20 +201,14 @@ class Module:
                     f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
                 )
         arrays = {k: _as_array(v) for k, v in state.items() if k in own}
-        bad_shapes = [
-            f"{k}: expected {own[k].shape}, got {a.shape}"
-            for k, a in arrays.items()
-            if a.shape != own[k].shape
-        ]
-        if bad_shapes:
-            raise ShapeError("load_state_dict: shape mismatch for " + "; ".join(bad_shapes))
-        bad_dtypes = [
-            f"{k}: expected {own[k].dtype}, got {a.dtype}"
-            for k, a in arrays.items()
-            if a.dtype != own[k].dtype
-        ]
-        if bad_dtypes:
-            raise DTypeError("load_state_dict: dtype mismatch for " + "; ".join(bad_dtypes))
+        for what, error in (("shape", ShapeError), ("dtype", DTypeError)):
+            bad = [
+                f"{k}: expected {getattr(own[k], what)}, got {getattr(a, what)}"
+                for k, a in arrays.items()
+                if getattr(a, what) != getattr(own[k], what)
+            ]
+            if bad:
+                raise error(f"load_state_dict: {what} mismatch for " + "; ".join(bad))
         return own, arrays
 
     # -------------------------------------------------------------- repr
