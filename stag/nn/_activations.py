@@ -6,6 +6,7 @@ forms are primitives of their own (``stag._ops.reduce``); the rest are composite
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, Never, overload
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from stag._creation import Generator, default_generator
 from stag._dims import L1, AnyShape, B, N, S
 from stag._operands import expect_tensor
+from stag._ops import Primitive
 from stag._ops import elementwise as E
 from stag._ops import reduce as R
 from stag._pytorch_names import refuse_keywords
@@ -25,9 +27,7 @@ def softmax(x: Tensor[*S], axis: int = -1, **pytorch: Never) -> Tensor[*S]:
     ``**pytorch`` takes no argument: it turns PyTorch's ``dim=`` into an error that
     names ``axis``.
     """
-    if pytorch:
-        refuse_keywords("softmax", pytorch)
-    return apply(R.softmax, x, axis=axis)
+    return _along("softmax", R.softmax, x, axis, pytorch)
 
 
 def log_softmax(x: Tensor[*S], axis: int = -1, **pytorch: Never) -> Tensor[*S]:
@@ -36,9 +36,16 @@ def log_softmax(x: Tensor[*S], axis: int = -1, **pytorch: Never) -> Tensor[*S]:
     ``**pytorch`` takes no argument: it turns PyTorch's ``dim=`` into an error that
     names ``axis``.
     """
+    return _along("log_softmax", R.log_softmax, x, axis, pytorch)
+
+
+def _along(
+    name: str, primitive: Primitive, x: Tensor[*S], axis: int, pytorch: Mapping[str, object]
+) -> Tensor[*S]:
+    """``name``'s primitive along ``axis``, after refusing PyTorch's keywords (``dim=``)."""
     if pytorch:
-        refuse_keywords("log_softmax", pytorch)
-    return apply(R.log_softmax, x, axis=axis)
+        refuse_keywords(name, pytorch)
+    return apply(primitive, x, axis=axis)
 
 
 @overload
