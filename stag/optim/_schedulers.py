@@ -41,6 +41,12 @@ class LRScheduler:
         """The rate for ``epoch`` of a group that started at ``base_lr`` (epoch 0: when made)."""
         raise NotImplementedError
 
+    def _epochs(self, name: str, value: int) -> int:
+        """A length of the schedule in epochs (``step_size``, ``t_max``, ...): at least 1."""
+        if value < 1:
+            raise ValueError(f"{type(self).__name__}: {name} must be >= 1, got {value}")
+        return value
+
     def step(self) -> list[float]:
         """Move to the next epoch and set its rates on the optimizer; returns them, one a group."""
         self.last_epoch += 1
@@ -84,9 +90,7 @@ class StepLR(LRScheduler):
     """``base_lr * gamma ** (epoch // step_size)``: decay by ``gamma`` every ``step_size`` epochs."""
 
     def __init__(self, optimizer: _HasParamGroups, step_size: int, gamma: float = 0.1) -> None:
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
-        self.step_size = step_size
+        self.step_size = self._epochs("step_size", step_size)
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -101,9 +105,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: _HasParamGroups, t_max: int, eta_min: float = 0.0) -> None:
-        if t_max < 1:
-            raise ValueError(f"CosineAnnealingLR: t_max must be >= 1, got {t_max}")
-        self.t_max = t_max
+        self.t_max = self._epochs("t_max", t_max)
         self.eta_min = eta_min
         super().__init__(optimizer)
 
@@ -121,9 +123,7 @@ class LinearWarmup(LRScheduler):
     def __init__(
         self, optimizer: _HasParamGroups, warmup_epochs: int, start_factor: float = 0.0
     ) -> None:
-        if warmup_epochs < 1:
-            raise ValueError(f"LinearWarmup: warmup_epochs must be >= 1, got {warmup_epochs}")
-        self.warmup_epochs = warmup_epochs
+        self.warmup_epochs = self._epochs("warmup_epochs", warmup_epochs)
         self.start_factor = start_factor
         super().__init__(optimizer)
 
