@@ -120,13 +120,9 @@ class SafetensorsCheckpoint(Container):
 
 
 @dataclass(frozen=True)
-class _Tensor:
-    """One tensor as the header declares it; ``begin`` is its offset in the data."""
+class _Tensor(Entry):
+    """One tensor as the header declares it (no sha256); ``begin``: its offset in the data."""
 
-    name: str
-    shape: tuple[int, ...]
-    dtype: np.dtype[Any]
-    nbytes: int
     begin: int
 
 
@@ -176,7 +172,7 @@ def _tensor(name: str, spec: object) -> _Tensor:
     nbytes = math.prod(shape) * dtype.itemsize
     if offsets[1] - offsets[0] != nbytes or len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES:
         raise bad
-    return _Tensor(name, tuple(shape), dtype, nbytes, offsets[0])
+    return _Tensor(name, tuple(shape), dtype, nbytes, None, offsets[0])
 
 
 def _check_tiling(tensors: list[_Tensor], data_size: int) -> None:
