@@ -12,6 +12,7 @@ from stag import optim as optim
 from stag._autograd import enable_grad as enable_grad
 from stag._autograd import is_grad_enabled as is_grad_enabled
 from stag._autograd import no_grad as no_grad
+from stag._backends import default_backend as default_backend
 from stag._broadcasting import is_numpy_broadcasting as is_numpy_broadcasting
 from stag._broadcasting import numpy_broadcasting as numpy_broadcasting
 from stag._broadcasting import set_numpy_broadcasting as set_numpy_broadcasting
@@ -41,6 +42,7 @@ from stag._dims import Dyn as Dyn
 from stag._dims import Prod as Prod
 from stag._dlpack import from_dlpack as from_dlpack
 from stag._einsum import einsum as einsum
+from stag._errors import BackendError as BackendError
 from stag._errors import CaptureError as CaptureError
 from stag._errors import DTypeError as DTypeError
 from stag._errors import ShapeError as ShapeError

@@ -12,14 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy import ndarray  # one global lookup on the per-op path, not two
 
 from stag import _autograd
+from stag import _backends as backends
 from stag import _broadcasting as broadcasting
 from stag._autograd import Array, everywhere, grad_mode
 from stag._dims import AnyShape, Shape
-from stag._errors import ShapeError
-from stag._operands import DEFAULT_FLOAT, Scalar, constants, new_constant, not_tensors, promote
-from stag._ops import Primitive, elementwise
+from stag._errors import BackendError, ShapeError
+from stag._operands import (
+    DEFAULT_FLOAT,
+    Scalar,
+    cast,
+    constants,
+    kind,
+    new_constant,
+    not_tensors,
+    promote,
+)
+from stag._ops import Primitive, elementwise, movement
 from stag._tensor import Tensor
 
 _FLOAT64 = np.dtype(np.float64)
@@ -33,12 +44,19 @@ def apply(prim: Primitive, *args: Tensor[*AnyShape], **kwargs: Any) -> Tensor[*A
     spelled out: a comprehension is a function call in Python 3.11.
     """
     try:  # free in Python 3.11 unless raised: a numpy array passed where a tensor goes
+        # another library's arrays take the foreign path (stag._backends)
         if len(args) == 1:
             datas: tuple[Array, ...] = (args[0]._data,)
+            if type(datas[0]) is not ndarray:
+                return apply_foreign(prim, args, datas, kwargs)
         elif len(args) == 2:
             datas = (args[0]._data, args[1]._data)
+            if type(datas[0]) is not ndarray or type(datas[1]) is not ndarray:
+                return apply_foreign(prim, args, datas, kwargs)
         else:
             datas = tuple([a._data for a in args])
+            if not all(type(d) is ndarray for d in datas):
+                return apply_foreign(prim, args, datas, kwargs)
     except AttributeError:
         raise TypeError(not_tensors(prim.name, args)) from None
     try:
@@ -86,6 +104,8 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
         xd, yd = x._data, y._data
     except AttributeError:
         raise TypeError(not_tensors(prim.name, (x, y))) from None
+    if type(xd) is not ndarray or type(yd) is not ndarray:
+        return apply_foreign(prim, (x, y), (xd, yd), _NO_KWARGS)
     try:
         ans = prim.forward(xd, yd)
     except ValueError as exc:
@@ -111,6 +131,77 @@ def apply2(prim: Primitive, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> Tenso
 
 
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of apply2's records; never written to
+
+
+def apply_foreign(
+    prim: Primitive, args: tuple[Tensor[*AnyShape], ...], datas: tuple[Any, ...], kwargs: Any
+) -> Tensor[*AnyShape]:
+    """``apply`` on another library's arrays: the primitive's portable twin computes, and
+    the record names the twin, so that backward stays in that library.
+
+    Arrays of two libraries (or devices), among the inputs or the keyword arguments, are
+    a ``BackendError`` naming both; so is an op that has no twin yet.
+    """
+    if all(isinstance(d, np.ndarray | np.generic) for d in datas):
+        for a in args:  # a numpy scalar where a 0-d array belongs: numpy's path after all
+            a._data = np.asarray(a._data)
+        return apply(prim, *args, **kwargs)
+    # the inputs must agree; so must a keyword's array, unless it is numpy's (moved below)
+    keywords = [v for v in kwargs.values() if _is_array(v) and type(v) is not np.ndarray]
+    backends.namespace(prim.name, *datas, *keywords)
+    if kwargs:  # host arrays among the keywords (an index, a mask) go to the inputs' library
+        model = next(d for d in datas if type(d) is not np.ndarray)
+        kwargs = {k: _moved(v, model) for k, v in kwargs.items()}
+    twin = prim.portable
+    if twin is None:
+        name = backends.name_of(next(a for a in datas if type(a) is not np.ndarray))
+        raise BackendError(
+            f"{prim.name}: computes on numpy only for now, not on the {name} backend; move "
+            f"its inputs with .to('numpy') (and the result back with .to({name!r}))"
+        )
+    try:
+        ans = twin.forward(*datas, **kwargs)
+    except (ValueError, RuntimeError, IndexError) as exc:
+        # the message reads shapes and dtypes only: numpy stand-ins of no size print them
+        # as numpy's do (a torch.Size would show)
+        stand_ins = tuple([backends.stand_in(d) for d in datas])
+        raise ShapeError(prim.describe_error(stand_ins, kwargs, exc)) from None
+    if prim in _VIEWS and backends.shares_memory(ans, datas[0]):  # a view: one version count
+        out: Tensor[*AnyShape] = view_of(args[0], ans)
+    else:
+        out = Tensor(ans)
+    recording = everywhere.recording or grad_mode.enabled
+    if recording and twin.vjps and any(a._requires_grad for a in args):
+        out._requires_grad = True
+        out._record = (twin, args, datas, kwargs, tuple([a._version for a in args]))
+    return out
+
+
+def _moved(value: object, model: Any) -> object:
+    """A numpy array (or a tuple holding some: an index) in ``model``'s library."""
+    if type(value) is np.ndarray:
+        return backends.like(value, model)
+    if type(value) is tuple:
+        return tuple([_moved(v, model) for v in value])
+    return value
+
+
+def _is_array(value: object) -> bool:
+    return hasattr(value, "__array_namespace__") or hasattr(value, "__dlpack__")
+
+
+# the primitives whose result can be a view of their input: a result that shares its
+# input's memory (or may: backends.shares_memory) shares its version counter
+_VIEWS = frozenset(
+    {
+        movement.reshape,
+        movement.transpose,
+        movement.expand_dims,
+        movement.squeeze,
+        movement.getitem,
+        movement.broadcast_to,
+    }
+)
 
 
 class _View(Tensor[*Shape]):
@@ -148,6 +239,31 @@ def view_of(source: Tensor[*AnyShape], data: Array) -> Tensor[*AnyShape]:
     return out
 
 
+def transfer(t: Tensor[*AnyShape], backend: backends.Backend) -> Tensor[*AnyShape]:
+    """``t``'s values on ``backend`` (``Tensor.to``), recorded so that the gradient goes
+    back to ``t``'s library and device."""
+    source = backends.Backend(backends.name_of(t._data), backends.device_of(t._data))
+    if source == backend:
+        return t
+    out: Tensor[*AnyShape] = Tensor(backends.convert(t._data, backend))
+    if t._requires_grad and (everywhere.recording or grad_mode.enabled):
+        out._requires_grad = True
+        out._record = (_TRANSFER, (t,), (t._data,), {"source": source}, (t._version,))
+    return out
+
+
+# the record of Tensor.to: not a registered primitive (it changes library, which no
+# primitive's forward does); its VJP sends the cotangent back to the source
+_TRANSFER = Primitive(
+    "to",
+    lambda x, source: x,
+    (lambda g, ans, x, source: backends.convert(g, source),),
+    variadic=False,
+    error_text=None,
+    facade=None,
+)
+
+
 def _rebuild(data: Array, requires_grad: bool, grad: Array | None) -> Tensor[*AnyShape]:
     """A new leaf (``__reduce__``'s rebuild): new creation number, version 0."""
     out: Tensor[*AnyShape] = Tensor(data, requires_grad=requires_grad)
@@ -166,17 +282,14 @@ def binary(
     if isinstance(y, Tensor):
         xd, yd = x._data, y._data
         if xd.ndim != yd.ndim:
-            broadcasting.check(prim.name, xd.shape, yd.shape)
+            broadcasting.check(prim.name, tuple(xd.shape), tuple(yd.shape))
         if xd.dtype is not yd.dtype and xd.dtype != yd.dtype:
             x, y = promote(prim.name, (x, y))
-        if prim is elementwise.div and x._data.dtype.kind in "iub":  # ints / ints: float32
-            to_float = elementwise.astype.forward  # recorded by stag.compile's capture
-            x, y = (
-                Tensor(to_float(x._data, DEFAULT_FLOAT)),
-                Tensor(to_float(y._data, DEFAULT_FLOAT)),
-            )
+        if prim is elementwise.div and kind(x._data.dtype) in "iub":  # ints / ints: float32
+            x, y = Tensor(cast(x._data, DEFAULT_FLOAT)), Tensor(cast(y._data, DEFAULT_FLOAT))
         return apply2(prim, x, y)
-    try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype
+    try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype (another
+        # library's dtype is not a key: new_constant makes its constant, uncached)
         constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
         constant = new_constant(y, x, prim.name)

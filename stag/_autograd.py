@@ -20,7 +20,7 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from typing import Any, Protocol, Self, TypeAlias
+from typing import Any, Literal, Protocol, Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -237,9 +237,11 @@ def backward(
             t._record = prim.freed_record
 
 
-#: How backward adds the gradients of a tensor used twice: a name that ``stag.compile``'s
-#: capture can replace to record the sum (``previous + gp`` would not be seen).
-_sum = np.add
+def _sum(a: Array, b: Array) -> Array:
+    """How backward adds the gradients of a tensor used twice: a name that
+    ``stag.compile``'s capture can replace to record the sum (``a + b`` inline would not
+    be seen); the operator, so that another library's arrays stay in it."""
+    return a + b
 
 
 #: Non-leaf tensors whose gradient backward keeps in ``.grad`` (``Tensor.retain_grad()``),
@@ -258,6 +260,8 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
     if g.shape == shape:
         return g
+    if type(g) is not np.ndarray and not isinstance(g, np.generic):
+        return _unbroadcast_foreign(g, shape)
     extra = g.ndim - len(shape)
     if extra > 0:  # np.add.reduce is what ndarray.sum calls, minus a Python-level wrapper
         g = np.add.reduce(g, axis=tuple(range(extra)))
@@ -267,8 +271,25 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g
 
 
+def _unbroadcast_foreign(g: Array, shape: tuple[int, ...]) -> Array:
+    """``unbroadcast`` for another library's array (array API functions)."""
+    from array_api_compat import array_namespace
+
+    xp: Any = array_namespace(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = xp.sum(g, axis=tuple(range(extra)))
+    stretched = tuple([i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1])
+    if stretched:
+        g = xp.sum(g, axis=stretched, keepdims=True)
+    return g
+
+
 def _accumulate(leaf: Traced, g: Array, shared: bool) -> None:
     """Add ``g`` into ``leaf._grad``, keeping ``g`` itself only when nothing else holds it."""
+    if type(g) is not np.ndarray and not isinstance(g, np.generic):
+        _accumulate_foreign(leaf, g)
+        return
     dtype = leaf._data.dtype
     if leaf._grad is not None:
         leaf._grad = np.add(leaf._grad, g, dtype=dtype)  # .grad keeps the leaf's dtype
@@ -279,13 +300,36 @@ def _accumulate(leaf: Traced, g: Array, shared: bool) -> None:
     leaf._grad = g if owned else np.array(g, dtype)
 
 
+def _accumulate_foreign(leaf: Traced, g: Any) -> None:
+    """``_accumulate`` for another library's array: a fresh sum or a copy, never ``g``
+    itself (it may be a view, or passed to several tensors)."""
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(g)
+    dtype = leaf._data.dtype
+    previous = leaf._grad
+    total = g if previous is None else previous + g
+    leaf._grad = xp.astype(total, dtype, copy=previous is None)
+
+
+def filled_like(a: Array, value: Literal[0, 1]) -> Array:
+    """Zeros or ones in ``a``'s shape, dtype and library (1: the seed of a backward)."""
+    if isinstance(a, np.ndarray | np.generic):
+        return np.ones_like(a) if value else np.zeros_like(a)
+    from array_api_compat import array_namespace
+
+    xp: Any = array_namespace(a)
+    filled: Array = xp.ones_like(a) if value else xp.zeros_like(a)
+    return filled
+
+
 def collect(root: Traced, wrt: Sequence[Traced], *, retain_graph: bool = False) -> list[Array]:
     """d root / d each of ``wrt``, zeros where ``root`` does not depend on it."""
     capture: dict[int, Array | None] = {id(w): None for w in wrt}
-    seed = np.ones_like(root._data)
+    seed = filled_like(root._data, 1)
     backward(root, seed, retain_graph=retain_graph, capture=capture)
     results: list[Array] = []
     for w in wrt:
         g = capture[id(w)]
-        results.append(np.zeros_like(w._data) if g is None else g)
+        results.append(filled_like(w._data, 0) if g is None else g)
     return results

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stag import _broadcasting as broadcasting
+from stag._backends import to_numpy
 from stag._dims import AnyShape
 from stag._errors import ShapeError
 from stag._operands import scalar_constant
@@ -57,7 +58,7 @@ def axis_of(name: str, x: Tensor[*AnyShape], axis: int) -> int:
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
         raise TypeError(f"{name}: axis must be an int, got {axis!r}")
     if not -ndim <= axis < ndim:
-        raise ShapeError(f"{name}: axis {axis} is out of range for shape {x._data.shape}")
+        raise ShapeError(f"{name}: axis {axis} is out of range for shape {x.shape}")
     return int(axis) % ndim
 
 
@@ -66,8 +67,9 @@ def cumsum(x: Tensor[*AnyShape], axis: int) -> Tensor[*AnyShape]:
 
 
 def order(name: str, x: Tensor[*AnyShape], axis: int, descending: bool) -> np.ndarray:
-    """The indices that sort ``x`` along ``axis`` (stable; ties keep their order)."""
-    data = x._data
+    """The indices that sort ``x`` along ``axis`` (stable; ties keep their order), found
+    by numpy on the host whatever ``x``'s library (the gather then runs in it)."""
+    data = to_numpy(x._data)
     keys = -data if descending and data.dtype.kind in "fi" else data
     indices = np.argsort(keys, axis=axis_of(name, x, axis), kind="stable")
     if descending and data.dtype.kind not in "fi":
@@ -86,8 +88,7 @@ def topk_indices(x: Tensor[*AnyShape], k: object, axis: int, largest: bool) -> n
     size = x._data.shape[axis]
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= size:
         raise ShapeError(
-            f"topk: k must be an int in [0, {size}] for axis {axis} of shape "
-            f"{x._data.shape}, got {k!r}"
+            f"topk: k must be an int in [0, {size}] for axis {axis} of shape {x.shape}, got {k!r}"
         )
     return np.take(order("topk", x, axis, descending=largest), np.arange(int(k)), axis=axis)
 
@@ -104,7 +105,7 @@ def split_sizes(
     if sum(sizes) != total:
         raise ShapeError(
             f"{name}: sizes {tuple(sizes)} add up to {sum(sizes)}, not to {total} "
-            f"(axis {axis} of shape {x._data.shape})"
+            f"(axis {axis} of shape {x.shape})"
         )
     parts, start = [], 0
     for size in sizes:
@@ -120,7 +121,7 @@ def chunk(x: Tensor[*AnyShape], n: int, axis: int) -> list[Tensor[*AnyShape]]:
     total = x._data.shape[axis]
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 or total % n:
         raise ShapeError(
-            f"chunk: {n!r} equal parts of axis {axis} of shape {x._data.shape}: "
+            f"chunk: {n!r} equal parts of axis {axis} of shape {x.shape}: "
             f"n must be a positive int dividing {total} (use stag.split for unequal parts)"
         )
     return split_sizes("chunk", x, (total // int(n),) * int(n), axis)
@@ -129,13 +130,13 @@ def chunk(x: Tensor[*AnyShape], n: int, axis: int) -> list[Tensor[*AnyShape]]:
 def masked_fill(x: Tensor[*AnyShape], mask: Tensor[*AnyShape], value: float) -> Tensor[*AnyShape]:
     """``value`` where the bool ``mask`` (broadcast into ``x``'s shape) is true, else ``x``."""
     cond = mask._data
-    if cond.dtype.kind != "b":
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
-    if not _fits_into(cond.shape, x._data.shape):
-        fix = broadcasting.rank_fix(x._data.shape, cond.shape)
+    if mask.dtype.kind != "b":
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
+    if not _fits_into(mask.shape, x.shape):
+        fix = broadcasting.rank_fix(x.shape, mask.shape)
         raise ShapeError(
-            f"masked_fill: a mask of shape {cond.shape} does not broadcast into the tensor's "
-            f"shape {x._data.shape}" + (f"; {fix}" if fix else "")
+            f"masked_fill: a mask of shape {mask.shape} does not broadcast into the tensor's "
+            f"shape {x.shape}" + (f"; {fix}" if fix else "")
         )
     fill = scalar_constant(value, x, "masked_fill")
     return _tensor.apply(elementwise.where, fill, x, cond=cond)
@@ -151,7 +152,7 @@ def _fits_into(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 def triangle(name: str, x: Tensor[*AnyShape], k: int) -> Tensor[*AnyShape]:
     """``tril`` / ``triu``: the last two axes' lower / upper triangle from diagonal ``k``."""
     if x._data.ndim < 2:
-        raise ShapeError(f"{name}: expected at least 2 dims (a matrix), got shape {x._data.shape}")
+        raise ShapeError(f"{name}: expected at least 2 dims (a matrix), got shape {x.shape}")
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
         raise TypeError(f"{name}: k must be an int, got {k!r}")
     return _tensor.apply(movement.tril if name == "tril" else movement.triu, x, k=int(k))
@@ -159,7 +160,7 @@ def triangle(name: str, x: Tensor[*AnyShape], k: int) -> Tensor[*AnyShape]:
 
 def broadcast(name: str, x: Tensor[*AnyShape], sizes: tuple[object, ...]) -> Tensor[*AnyShape]:
     """``x`` as a read-only view of shape ``sizes`` (-1 keeps a size), as ``expand``."""
-    shape = x._data.shape
+    shape = x.shape
     if not all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes):
         raise TypeError(f"{name}: sizes must be ints, got {tuple(sizes)!r}")
     ints = [int(s) for s in sizes if isinstance(s, int | np.integer)]
@@ -192,7 +193,7 @@ def swapped(x: Tensor[*AnyShape], name: str, axis1: int, axis2: int) -> Tensor[*
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     except (IndexError, TypeError):
         raise ShapeError(
-            f"{name}: axes ({axis1}, {axis2}) out of range for shape {x._data.shape}"
+            f"{name}: axes ({axis1}, {axis2}) out of range for shape {x.shape}"
         ) from None
     return _tensor.apply(movement.transpose, x, axes=tuple(axes))
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
+from stag import _backends as backends
 from stag._dims import AnyShape, B, Dyn, K, N, S
 from stag._errors import DTypeError, ShapeError
 from stag._operands import array_of
@@ -78,7 +79,17 @@ def _shape(op: str, dims: Sequence[object]) -> tuple[int, ...]:
 
 
 def _leaf(data: npt.NDArray[Any], requires_grad: bool) -> Tensor[*AnyShape]:
-    return Tensor(data).requires_grad_(requires_grad) if requires_grad else Tensor(data)
+    """A new tensor on ``data``, moved to the default backend (``stag.default_backend``)."""
+    out: Tensor[*AnyShape] = Tensor(backends.place(data))
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def _leaf_like(
+    data: npt.NDArray[Any], model: Tensor[*AnyShape], requires_grad: bool
+) -> Tensor[*AnyShape]:
+    """A new tensor on ``data``, in ``model``'s library and on its device."""
+    out: Tensor[*AnyShape] = Tensor(backends.like(data, model._data))
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 @overload
@@ -98,6 +109,8 @@ def tensor(
     """
     if isinstance(data, Tensor):
         data = data._data
+    if backends.name_of(data) in ("torch", "cupy", "array_api_strict"):
+        return _foreign_tensor(data, requires_grad, dtype)  # stays in its library
     if dtype is None and not isinstance(data, np.ndarray | np.generic):
         array = np.array(data)
         if array.dtype.kind == "f":
@@ -107,6 +120,20 @@ def tensor(
     if array.dtype.kind not in "fiub":
         raise TypeError(f"tensor: unsupported dtype {array.dtype} (numbers or bools only)")
     return _leaf(array, requires_grad)
+
+
+def _foreign_tensor(data: Any, requires_grad: bool, dtype: DType | None) -> Tensor[*AnyShape]:
+    """``stag.tensor`` of another library's array: wrapped without a copy (PyTorch's
+    ``requires_grad`` flag is left behind: stag records the graph)."""
+    backends.library(backends.name_of(data))  # its extras checked once (and set up)
+    if backends.name_of(data) == "torch":
+        data = data.detach()
+    out: Tensor[*AnyShape] = Tensor(data)
+    if out.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {out.dtype} (numbers or bools only)")
+    if dtype is not None and np.dtype(dtype) != out.dtype:
+        out = out.astype(dtype)
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 def zeros(*dims: *S, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[*S]:
@@ -166,7 +193,7 @@ def randint(
         raise ValueError(f"randint: expected low < high, got [{low}, {high})")
     rng = (generator or default_generator).rng
     target = np.dtype(np.int64) if dtype is None else np.dtype(dtype)
-    return Tensor(rng.integers(low, high, _shape("randint", dims), dtype=target))
+    return _leaf(rng.integers(low, high, _shape("randint", dims), dtype=target), False)
 
 
 def multinomial(
@@ -182,13 +209,14 @@ def multinomial(
     PyTorch does); without ``replacement`` a row gives distinct indices.  Sampling is
     outside the graph, as in PyTorch.
     """
-    weights = array_of("multinomial", probs)
+    weights = backends.to_numpy(array_of("multinomial", probs))
     rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
     (count,) = _shape("multinomial", [num_samples])
     _check_weights(rows, count, replacement)
     rng = (generator or default_generator).rng
     drawn = [rng.choice(len(p), count, replace=replacement, p=p / p.sum()) for p in rows]
-    return Tensor(np.asarray(drawn, dtype=np.int64).reshape(*weights.shape[:-1], count))
+    indices = np.asarray(drawn, dtype=np.int64).reshape(*weights.shape[:-1], count)
+    return _leaf_like(indices, probs, False)
 
 
 def _check_weights(rows: npt.NDArray[Any], count: int, replacement: bool) -> None:
@@ -243,7 +271,7 @@ def arange(
 ) -> Tensor[Dyn]:
     """``0, 1, ..., stop - 1`` (int64 unless ``dtype``); ``arange(n)`` is typed ``Tensor[N]``."""
     values = np.arange(start) if stop is None else np.arange(start, stop, step)
-    return Tensor(values if dtype is None else values.astype(dtype))
+    return _leaf(values if dtype is None else values.astype(dtype), False)
 
 
 def eye(n: N, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor[N, N]:
@@ -254,38 +282,35 @@ def eye(n: N, *, dtype: DType | None = None, requires_grad: bool = False) -> Ten
 
 def zeros_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
     """Zeros of ``t``'s shape and dtype."""
-    return _leaf(np.zeros_like(array_of("zeros_like", t)), requires_grad)
+    shape = array_of("zeros_like", t).shape
+    return _leaf_like(np.zeros(shape, t.dtype), t, requires_grad)
 
 
 def ones_like(t: Tensor[*S], *, requires_grad: bool = False) -> Tensor[*S]:
     """Ones of ``t``'s shape and dtype."""
-    return _leaf(np.ones_like(array_of("ones_like", t)), requires_grad)
+    shape = array_of("ones_like", t).shape
+    return _leaf_like(np.ones(shape, t.dtype), t, requires_grad)
 
 
 def full_like(t: Tensor[*S], fill_value: float, *, requires_grad: bool = False) -> Tensor[*S]:
     """``fill_value`` in ``t``'s shape and dtype."""
-    return _leaf(np.full_like(array_of("full_like", t), fill_value), requires_grad)
+    shape = array_of("full_like", t).shape
+    return _leaf_like(np.full(shape, fill_value, t.dtype), t, requires_grad)
 
 
 def randn_like(
     t: Tensor[*S], *, requires_grad: bool = False, generator: Generator | None = None
 ) -> Tensor[*S]:
     """Standard normal samples of ``t``'s shape and dtype."""
+    shape = array_of("randn_like", t).shape
     rng = (generator or default_generator).rng
-    return _leaf(
-        rng.standard_normal(array_of("randn_like", t).shape).astype(
-            array_of("randn_like", t).dtype
-        ),
-        requires_grad,
-    )
+    return _leaf_like(rng.standard_normal(shape).astype(t.dtype), t, requires_grad)
 
 
 def rand_like(
     t: Tensor[*S], *, requires_grad: bool = False, generator: Generator | None = None
 ) -> Tensor[*S]:
     """Uniform ``[0, 1)`` samples of ``t``'s shape and dtype."""
+    shape = array_of("rand_like", t).shape
     rng = (generator or default_generator).rng
-    return _leaf(
-        rng.random(array_of("rand_like", t).shape).astype(array_of("rand_like", t).dtype),
-        requires_grad,
-    )
+    return _leaf_like(rng.random(shape).astype(t.dtype), t, requires_grad)

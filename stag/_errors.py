@@ -27,3 +27,8 @@ def format_shapes(shapes: Sequence[tuple[int, ...]]) -> str:
 
 class CaptureError(RuntimeError):
     """``stag.compile`` cannot record what the function did (the message says where)."""
+
+
+class BackendError(TypeError):
+    """Tensors of two array libraries (or devices) met, or a backend is unknown, not
+    installed, or lacks an op (the message names the op and both sides)."""

@@ -193,8 +193,8 @@ def where(
     selects in ``(B, H, T, T)`` scores and a ``(N,)`` mask does not meet ``(N, 1)`` values.
     """
     expect_tensor("where", cond)
-    if cond._data.dtype != np.bool_:
-        raise TypeError(f"where: cond must be a bool tensor, got {cond._data.dtype}")
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: cond must be a bool tensor, got {cond.dtype}")
     if isinstance(x, Tensor):
         x_, y_ = x, y if isinstance(y, Tensor) else scalar_constant(y, x, "where")
     elif isinstance(y, Tensor):
@@ -202,11 +202,11 @@ def where(
     else:
         raise TypeError("where: at least one of x and y must be a Tensor")
     x_, y_ = promote("where", (x_, y_))
-    shapes = (cond._data.shape, x_._data.shape, y_._data.shape)
+    shapes = (cond.shape, x_.shape, y_.shape)
     if len({len(shape) for shape in shapes}) > 1:
         broadcasting.check("where", *shapes)
     try:
-        np.broadcast_shapes(cond._data.shape, x_._data.shape, y_._data.shape)
+        np.broadcast_shapes(*shapes)
     except ValueError:
         raise ShapeError(
             f"where: shapes {cond.shape}, {x_.shape} and {y_.shape} cannot be broadcast"

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from stag._backends import to_numpy
+
 Array = npt.NDArray[Any]
 
 
@@ -153,6 +155,7 @@ def check_ids(name: str, ids: Array, size: int, what: str = "id") -> None:
 
     Unlike an index, an id of -1 is not the last row: it is an error, as in PyTorch.
     """
+    ids = to_numpy(ids)  # another library's ids are checked on the host
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{name}: {what}s must be integers, got dtype {ids.dtype}")
     if ids.size and (ids.min() < 0 or ids.max() >= size):

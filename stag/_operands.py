@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from stag import _backends as backends
+from stag._backends import numpy_dtype
 from stag._dims import AnyShape
 from stag._errors import DTypeError
 
@@ -24,12 +26,33 @@ Scalar = float  # int and bool are accepted where float is (PEP 484 numeric towe
 DEFAULT_FLOAT = np.dtype(np.float32)
 
 
+def kind(dtype: Any) -> str:
+    """numpy's one-letter kind (``"f"``, ``"i"``, ``"u"``, ``"b"``) of a dtype of any backend."""
+    letter: str = (dtype if isinstance(dtype, np.dtype) else numpy_dtype(dtype)).kind
+    return letter
+
+
+def cast(array: Array, dtype: np.dtype[Any]) -> Array:
+    """``array`` in ``dtype`` through the ``astype`` primitive (its twin on another
+    library), so that ``stag.compile``'s capture records the cast."""
+    if type(array) is np.ndarray:
+        return elementwise.astype.forward(array, dtype)
+    twin = elementwise.astype.portable
+    assert twin is not None
+    return twin.forward(array, dtype)
+
+
 def fits(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
     """Whether an array of shape ``value`` broadcasts into ``target`` without growing it."""
     try:
         return np.broadcast_shapes(value, target) == target
     except ValueError:
         return False
+
+
+def sizes(t: Tensor[*AnyShape]) -> tuple[int, ...]:
+    """``t``'s shape as plain ints (typed so), whichever library holds it."""
+    return tuple([int(n) for n in t._data.shape])
 
 
 def not_tensors(name: str, args: tuple[object, ...]) -> str:
@@ -91,6 +114,8 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     """
     number = python_number(op, value)
     dtype = like._data.dtype
+    if type(like._data) is not np.ndarray:
+        return _foreign_constant(number, like._data)
     if dtype.kind == "f":
         number = number.astype(dtype)
     elif number.dtype.kind == "f":
@@ -105,10 +130,21 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     return constant
 
 
+def _foreign_constant(number: Array, like: Any) -> Tensor[()]:
+    """A Python number as a 0-d array of ``like``'s library, device and (floating) dtype."""
+    if kind(like.dtype) == "f":
+        number = number.astype(numpy_dtype(like.dtype))
+    elif number.dtype.kind == "f":
+        number = number.astype(DEFAULT_FLOAT)
+    elif number.dtype.kind in "iu":
+        number = number.astype(np.int64)
+    return _tensor.Tensor(backends.like(number, like))
+
+
 def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
     """Raise ``DTypeError`` for two different floating dtypes meeting in op ``name``."""
     dx, dy = x._data.dtype, y._data.dtype
-    if dx is not dy and dx != dy and dx.kind == "f" and dy.kind == "f":
+    if dx is not dy and dx != dy and kind(dx) == "f" and kind(dy) == "f":
         raise DTypeError(
             f"{name}: dtypes {dx} and {dy} differ; convert one of them first "
             f"(.astype(np.{dy}), for instance)"
@@ -121,7 +157,10 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
     Integer and bool tensors meeting a float32 one become float32 (numpy would give
     float64); two different floating dtypes are a ``DTypeError``: convert one yourself.
     """
-    floats = {t._data.dtype for t in tensors if t._data.dtype.kind == "f"}
+    if len(tensors) == 2 and tensors[0]._data.dtype is tensors[1]._data.dtype:
+        return list(tensors)  # the usual case (a matmul of two float32 tensors)
+    dtypes = [numpy_dtype(t._data.dtype) for t in tensors]  # torch.float32 is float32
+    floats = {d for d in dtypes if d.kind == "f"}
     if not floats:
         return list(tensors)
     if len(floats) > 1:
@@ -130,10 +169,10 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
             f"{name}: dtypes {first} and {second} differ; convert one of them first "
             f"(.astype(np.{second}), for instance)"
         )
-    (dtype,) = floats
-    to_float = elementwise.astype.forward  # recorded by stag.compile's capture
+    (target,) = floats
     return [
-        t if t._data.dtype == dtype else _tensor.Tensor(to_float(t._data, dtype)) for t in tensors
+        t if d == target else _tensor.Tensor(cast(t._data, target))
+        for t, d in zip(tensors, dtypes, strict=True)
     ]
 
 

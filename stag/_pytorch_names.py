@@ -33,9 +33,8 @@ TENSOR_ATTRIBUTES: Mapping[str, str] = {
     "int": "x.astype(np.int32)",
     "bool": "x.astype(np.bool_)",
     "type": "x.astype(dtype)",
-    "to": "x.astype(dtype) for a dtype; stag computes on the CPU with numpy (no device)",
-    "cpu": "nothing: stag computes on the CPU (drop the call)",
-    "cuda": "nothing: stag computes on the CPU with numpy",
+    "cpu": "x.to('numpy') (or x.to('torch', device='cpu'))",
+    "cuda": "x.to('torch', device='cuda') (or 'cupy'); see stag.default_backend",
     "numel": "x.size (the element count, as numpy's)",
     "nelement": "x.size (the element count, as numpy's)",
     "dim": "x.ndim",
@@ -79,7 +78,6 @@ TENSOR_ATTRIBUTES: Mapping[str, str] = {
     "expand_as": "x.expand(*other.shape)",
     "type_as": "x.astype(other.dtype)",
     "is_contiguous": "nothing: stag's arrays need no contiguous copy",
-    "device": "nothing: stag computes on the CPU with numpy",
     "any": "x.astype(np.float32).max() > 0, or x.numpy().any() outside the graph",
     "all": "x.astype(np.float32).min() > 0, or x.numpy().all() outside the graph",
 }
@@ -99,7 +97,7 @@ STAG_FUNCTIONS: Mapping[str, str] = {
     "float64": "np.float64 (stag's dtypes are numpy's)",
     "int64": "np.int64 (stag's dtypes are numpy's)",
     "long": "np.int64 (stag's dtypes are numpy's)",
-    "device": "nothing: stag computes on the CPU with numpy",
+    "device": "stag.default_backend('torch', device='cuda') around the code that allocates",
     "gather": "integer-tensor indexing: x[stag.arange(n), idx]",
     "flatten": "x.flatten(start_axis) or x.reshape(...)",
     "transpose": "x.swapaxes(a, b)",
@@ -153,7 +151,7 @@ KEYWORDS: Mapping[str, str] = {
     "input": "the positional tensor",
     "out": "nothing: stag's ops return new tensors",
     "dtype": "x.astype(dtype) on the result",
-    "device": "nothing: stag computes on the CPU with numpy",
+    "device": "stag.default_backend('torch', device=...) around the call, or x.to(...) after",
 }
 
 

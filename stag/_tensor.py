@@ -10,6 +10,7 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag import _autograd
+from stag import _backends as backends
 from stag import _composites as composites
 from stag._autograd import Array, Record, RecordView
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, Prod, S, Shape
@@ -26,6 +28,7 @@ from stag._indexing import IndexItem, check_index
 from stag._operands import (
     Scalar,
     expect_tensor,
+    kind,
     not_tensors,
     promote,
     scalar_constant,
@@ -76,7 +79,8 @@ class Tensor(Generic[*Shape]):
     @property
     def shape(self) -> tuple[*Shape]:
         """The sizes, as a plain tuple of ints at run time."""
-        return self._data.shape
+        shape = self._data.shape
+        return shape if type(shape) is tuple else tuple(shape)  # torch.Size is a subclass
 
     @property
     def ndim(self) -> int:
@@ -84,11 +88,29 @@ class Tensor(Generic[*Shape]):
 
     @property
     def size(self) -> int:
-        return ElementCount(self._data.size)
+        return ElementCount(math.prod(self._data.shape))
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self._data.dtype
+        """numpy's dtype of the values, whichever library holds them."""
+        dtype = self._data.dtype
+        return dtype if isinstance(dtype, np.dtype) else backends.numpy_dtype(dtype)
+
+    @property
+    def backend(self) -> str:
+        """The array library that holds the values: ``"numpy"``, ``"torch"``, ``"cupy"``."""
+        return backends.name_of(self._data)
+
+    @property
+    def device(self) -> str:
+        """Where the values are, in their library's spelling: ``"cpu"``, ``"cuda:0"``."""
+        return backends.device_of(self._data) or "cpu"
+
+    def to(self, backend: str, device: str | None = None) -> Tensor[*Shape]:
+        """The values in another library (``"numpy"``, ``"torch"``, ``"cupy"``) and on
+        ``device`` (``"cuda"``): no copy between numpy and PyTorch on the CPU, and
+        differentiable, as PyTorch's ``to``: the gradient goes back where it came from."""
+        return transfer(self, backends.check(backend, device))
 
     @property
     def requires_grad(self) -> bool:
@@ -98,8 +120,8 @@ class Tensor(Generic[*Shape]):
         """Mark a leaf as a parameter whose gradient ``backward`` should fill."""
         if self._record is not None:
             raise RuntimeError("requires_grad_ applies to leaf tensors; use detach() first")
-        if requires_grad and self._data.dtype.kind != "f":
-            raise DTypeError(f"only floating tensors can require grad, not {self._data.dtype}")
+        if requires_grad and kind(self._data.dtype) != "f":
+            raise DTypeError(f"only floating tensors can require grad, not {self.dtype}")
         self._requires_grad = requires_grad
         return self
 
@@ -113,6 +135,8 @@ class Tensor(Generic[*Shape]):
     def grad(self, value: Tensor[*Shape] | None) -> None:
         if value is not None and value.shape != self.shape:
             raise ShapeError(f"grad: expected shape {self.shape}, got {value.shape}")
+        if value is not None and type(value._data) is not type(self._data):
+            backends.namespace("grad", self._data, value._data)  # two libraries: raises
         self._grad = None if value is None else value._data
 
     @property
@@ -152,7 +176,7 @@ class Tensor(Generic[*Shape]):
         from the graph, as in PyTorch: such tensors do not carry gradients.
         """
         target = np.dtype(dtype)
-        if target == self._data.dtype:
+        if target == self.dtype:
             return self
         if target.kind != "f":
             with _autograd.no_grad():
@@ -160,8 +184,9 @@ class Tensor(Generic[*Shape]):
         return apply(elementwise.astype, self, dtype=target)
 
     def numpy(self) -> npt.NDArray[Any]:
-        """A read-only view of the values (copy it to modify)."""
-        view = self._data.view()
+        """A read-only view of the values (copy it to modify); another library's values
+        are copied to the host first, unless they are a CPU PyTorch tensor's."""
+        view = backends.to_numpy(self._data).view()
         view.flags.writeable = False
         return view
 
@@ -195,16 +220,16 @@ class Tensor(Generic[*Shape]):
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
+        if self.size != 1:
             raise ShapeError(f"item: expected a tensor with one element, got shape {self.shape}")
-        value: float = self._data.item()  # a Python int or float
+        value: float = backends.to_numpy(self._data).item()  # a Python int or float
         return value
 
     def __float__(self) -> float:
         return float(self.item())
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
+        if self.size != 1:
             raise ShapeError(
                 f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() style reductions or compare shapes explicitly"
@@ -214,7 +239,7 @@ class Tensor(Generic[*Shape]):
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise ShapeError("len: a 0-d tensor has no length")
-        return len(self._data)
+        return int(self._data.shape[0])
 
     def __iter__(self: Tensor[N, *S]) -> Iterator[Tensor[*S]]:
         for i in range(len(self)):
@@ -233,16 +258,18 @@ class Tensor(Generic[*Shape]):
 
     def __copy__(self) -> Tensor[*Shape]:
         """``copy.copy``: an independent leaf with its own copy of the values."""
-        return _rebuild(self._data.copy(), self._requires_grad, self._grad)
+        return _rebuild(backends.copy(self._data), self._requires_grad, self._grad)
 
     def __repr__(self) -> str:
         body = np.array2string(
-            self._data, precision=4, threshold=20, separator=", ", prefix="tensor("
+            self.numpy(), precision=4, threshold=20, separator=", ", prefix="tensor("
         )
         extra = f", grad_fn={self.grad_fn!r}" if self._record is not None else ""
         if self._requires_grad and self._record is None:
             extra = ", requires_grad=True"
-        return f"tensor({body}, shape={self.shape}, dtype={self._data.dtype}{extra})"
+        if type(self._data) is not np.ndarray:
+            extra += f", backend={self.backend!r}, device={self.device!r}"
+        return f"tensor({body}, shape={self.shape}, dtype={self.dtype}{extra})"
 
     # -------------------------------------------------------------- autograd
     def backward(self: Tensor[()], *, retain_graph: bool = False) -> None:
@@ -252,12 +279,12 @@ class Tensor(Generic[*Shape]):
         """
         if self._data.ndim != 0:
             raise ShapeError(
-                f"backward: expected a 0-d (scalar) tensor, got shape {self._data.shape}; "
+                f"backward: expected a 0-d (scalar) tensor, got shape {self.shape}; "
                 "reduce it first, e.g. .sum() or .mean()"
             )
         if not self._requires_grad:
             raise RuntimeError("backward: this tensor does not require grad (no leaf needs it)")
-        _autograd.backward(self, np.ones_like(self._data), retain_graph=retain_graph)
+        _autograd.backward(self, _autograd.filled_like(self._data, 1), retain_graph=retain_graph)
 
     def assert_shape(self, *dims: *S) -> Tensor[*S]:
         """This tensor, typed as ``Tensor[*dims]`` after checking its shape at run time.
@@ -311,7 +338,7 @@ class Tensor(Generic[*Shape]):
         """Overwrite the values with ``other``'s (same shape; the dtype is converted)."""
         if other._data.shape != self._data.shape:
             raise ShapeError(f"copy_: expected shape {self.shape}, got {other.shape}")
-        np.copyto(inplace.writable(self, "copy_"), other._data, casting="unsafe")
+        inplace.copy_into(self, other)
         return self
 
     def zero_(self) -> Self:
@@ -1230,7 +1257,7 @@ class Tensor(Generic[*Shape]):
     def T(self: Tensor[M, N]) -> Tensor[N, M]:
         """The transpose of a matrix."""
         if self._data.ndim != 2:
-            raise ShapeError(f"T: expected a 2-d tensor, got shape {self._data.shape}")
+            raise ShapeError(f"T: expected a 2-d tensor, got shape {self.shape}")
         return apply(movement.transpose, self, axes=(1, 0))
 
     # Every order of 2, 3 and 4 axes, and the swaps of the leading and trailing ones, as
@@ -1548,7 +1575,7 @@ class Tensor(Generic[*Shape]):
     def flatten(self, start_axis: int) -> Tensor[*AnyShape]: ...
     def flatten(self, start_axis: int = 0) -> Tensor[*AnyShape]:
         """Axes from ``start_axis`` on merged into one (its size is ``Dyn``: annotate it)."""
-        shape = self._data.shape
+        shape = self.shape
         if not -len(shape) <= start_axis <= max(len(shape) - 1, 0):
             raise ShapeError(f"flatten: start_axis {start_axis} out of range for shape {shape}")
         start = start_axis % max(len(shape), 1)
@@ -1570,7 +1597,7 @@ class Tensor(Generic[*Shape]):
         """
         if not isinstance(repeats, int | np.integer) or isinstance(repeats, bool):
             raise TypeError(f"repeat: repeats must be an int, got {type(repeats).__name__}")
-        shape = self._data.shape
+        shape = self.shape
         if repeats < 0:
             raise ShapeError(f"repeat: repeats must be >= 0, got {repeats}")
         if not -len(shape) <= axis < len(shape):
@@ -1614,7 +1641,7 @@ class Tensor(Generic[*Shape]):
     def squeeze(self, axis: int) -> Tensor[*AnyShape]: ...
     def squeeze(self, axis: int) -> Tensor[*AnyShape]:
         """Axis ``axis`` (which must have size 1) removed."""
-        shape = self._data.shape
+        shape = self.shape
         if not -len(shape) <= axis < len(shape) or shape[axis] != 1:
             raise ShapeError(f"squeeze: axis {axis} of shape {shape} is not of size 1")
         return apply(movement.squeeze, self, axis=axis)
@@ -1679,7 +1706,7 @@ class Tensor(Generic[*Shape]):
         shape = self._data.shape
         if type(index) is int and shape and -shape[0] <= index < shape[0]:  # t[i], iteration
             return apply(movement.getitem, self, index=index)
-        checked = check_index(shape, index, _unwrap)
+        checked = check_index(tuple(shape), index, _unwrap)
         items = checked.items[0] if len(checked.items) == 1 else checked.items
         return apply(movement.getitem if checked.basic else movement.take, self, index=items)
 
@@ -1689,15 +1716,15 @@ class Tensor(Generic[*Shape]):
         PyTorch's ``x.masked_select(mask)`` (and its ``x[mask]``, which stag spells this
         way: the result's length depends on the values, so its type is ``Tensor[Dyn]``).
         """
-        array = mask._data
-        if array.dtype.kind != "b":
-            raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {array.dtype}")
-        if array.shape != self._data.shape:
+        expect_tensor("masked_select", mask)
+        if mask.dtype.kind != "b":
+            raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {mask.dtype}")
+        if mask.shape != self.shape:
             raise ShapeError(
-                f"masked_select: mask of shape {array.shape} for a tensor of shape "
-                f"{self._data.shape}; they must be equal"
+                f"masked_select: mask of shape {mask.shape} for a tensor of shape "
+                f"{self.shape}; they must be equal"
             )
-        return apply(movement.getitem, self, index=array)
+        return apply(movement.getitem, self, index=mask._data)
 
 
 if not TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see no such attribute
@@ -1708,7 +1735,7 @@ if not TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see no s
 
 def _unwrap(item: object) -> object:
     """An index tensor's array (indexing reads it as numpy does); anything else as it is."""
-    return item._data if isinstance(item, Tensor) else item
+    return backends.to_numpy(item._data) if isinstance(item, Tensor) else item
 
 
 # The per-op path and the views (stag/_apply.py) and the in-place rules
@@ -1718,4 +1745,5 @@ from stag._apply import _rebuild
 from stag._apply import apply as apply
 from stag._apply import apply2 as apply2
 from stag._apply import binary as binary
+from stag._apply import transfer as transfer
 from stag._apply import view_of as view_of

@@ -18,6 +18,7 @@ import numpy as np
 from typing_extensions import ParamSpec, TypeVarTuple
 
 from stag import _autograd
+from stag import _backends as backends
 from stag._autograd import Array
 from stag._dims import AnyShape
 from stag._errors import ShapeError
@@ -106,7 +107,7 @@ def _value_and_grads(
             raise ValueError(f"grad: argnums {i} out of range for {len(args)} positional arguments")
         leaves, rebuild = tree_flatten(args_list[i])
         new = [
-            Tensor(leaf._data, requires_grad=leaf._data.dtype.kind == "f")
+            Tensor(leaf._data, requires_grad=leaf.dtype.kind == "f")
             if isinstance(leaf, Tensor)
             else leaf
             for leaf in leaves
@@ -132,7 +133,12 @@ def _value_and_grads(
 
 def _gradient_array(like: Array, g: Array | None) -> Array:
     """``g`` in ``like``'s dtype, or zeros where nothing depended on ``like``."""
-    return np.zeros_like(like) if g is None else np.asarray(g, dtype=like.dtype)
+    if g is None:
+        return _autograd.filled_like(like, 0)
+    if type(g) is np.ndarray:
+        return np.asarray(g, dtype=like.dtype)
+    cast: Array = backends.kernels(g).astype(g, like.dtype)  # another library's: its astype
+    return cast
 
 
 @overload

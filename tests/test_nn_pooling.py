@@ -148,7 +148,8 @@ def test_global_average_pooling_is_the_spatial_mean():
     x = stag.randn(2, 3, 5, 7)
     out = nn.AdaptiveAvgPool2d(1)(x)
     assert out.shape == (2, 3, 1, 1) and out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), x.numpy().mean((2, 3), keepdims=True), rtol=1e-6)
+    # float32: a sum in another order (PyTorch's, under --stag-backend torch) rounds apart
+    np.testing.assert_allclose(out.numpy(), x.numpy().mean((2, 3), keepdims=True), rtol=2e-6)
 
 
 def test_adaptive_avg_pool2d_errors():

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 import numpy as np
 
 from stag._autograd import grad_mode
+from stag._backends import default
 from stag._compile._tree import Structure, flatten, unflatten
+from stag._errors import CaptureError
 from stag._tensor import Tensor
 
 if TYPE_CHECKING:  # imported at the first capture: `import stag` stays as fast
@@ -122,6 +124,13 @@ class Compiled(Generic[P, R]):
         from stag._compile._capture import Recorder, hooks
         from stag._compile._program import Outputs, build
 
+        foreign = [leaf.backend for leaf in leaves if isinstance(leaf, Tensor)]
+        foreign = [b for b in (*foreign, default().name) if b != "numpy"]
+        if foreign:
+            raise CaptureError(
+                f"stag.compile: captures numpy's computations only, not the {foreign[0]} "
+                "backend's; call the function itself there (it runs eagerly)"
+            )
         rec = Recorder(threading.get_ident())
         rec.add_inputs(leaves)
         with _capturing, hooks(rec):

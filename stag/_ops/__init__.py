@@ -103,7 +103,16 @@ def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any])
 class Primitive:
     """One differentiable (or not) op: its forward and its VJPs, side by side."""
 
-    __slots__ = ("_error_text", "facade", "forward", "freed_record", "name", "variadic", "vjps")
+    __slots__ = (
+        "_error_text",
+        "facade",
+        "forward",
+        "freed_record",
+        "name",
+        "portable",
+        "variadic",
+        "vjps",
+    )
 
     def __init__(
         self,
@@ -123,6 +132,9 @@ class Primitive:
         self._error_text = error_text
         # what backward leaves on a tensor this primitive made once its graph is freed
         self.freed_record: Record = (self, (), (), {}, ())
+        # the same op on any array-API library's arrays (``stag._ops.portable``), or None:
+        # a numpy-only op, refused on another backend
+        self.portable: Primitive | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -172,6 +184,25 @@ def defprim(
     return prim
 
 
+def defportable(name: str, forward: Forward, *vjps: Vjp) -> None:
+    """Give primitive ``name`` a twin that computes on any array-API library's arrays: its forward
+    and VJPs take the arrays of one library (``stag._backends.namespace`` finds it) and
+    answer in it.  Backward reads the twin from the records the foreign path makes."""
+    prim = PRIMITIVES[name]
+    if prim.portable is not None:
+        raise ValueError(f"primitive {prim.name!r} already has a portable twin")
+    if len(vjps) != len(prim.vjps):
+        raise ValueError(f"{prim.name}: {len(prim.vjps)} VJPs expected, {len(vjps)} given")
+    prim.portable = Primitive(
+        prim.name,
+        forward,
+        vjps,
+        variadic=prim.variadic,
+        error_text=prim._error_text,
+        facade=None,
+    )
+
+
 def defcomposite(name: str, facade: Facade) -> None:
     """Register the facade of a composite op (``var``): its method calls ``facade.impl``."""
     if name in COMPOSITES or name in PRIMITIVES:
@@ -191,4 +222,5 @@ from stag._ops import conv as conv
 from stag._ops import elementwise as elementwise
 from stag._ops import linalg as linalg
 from stag._ops import movement as movement
+from stag._ops import portable as portable  # the twins (it imports the families it needs)
 from stag._ops import reduce as reduce

@@ -121,7 +121,7 @@ class Checker:
             else:
                 continue  # a default: the function's own business
             if plain is not None and type(value) is Tensor:  # the common case, inlined
-                reason = match(plain, value._data.shape, memo, name)
+                reason = match(plain, value.shape, memo, name)
                 if reason is not None:
                     self._check(spec, value, memo, site, reason)
             else:
@@ -158,7 +158,7 @@ class Checker:
         __tracebackhide__ = True
         plain = self.plain_ret
         if plain is not None and type(value) is Tensor:  # the common case, inlined
-            reason = match(plain, value._data.shape, memo, _RETURNED)
+            reason = match(plain, value.shape, memo, _RETURNED)
             if reason is not None:
                 self._check(plain, value, memo, _RETURN, reason)
         elif self.ret is not None:
@@ -196,16 +196,16 @@ class Checker:
         __tracebackhide__ = True
         if not isinstance(value, Tensor):
             raise TypeError(self._not_a_tensor(spec, value, site))
-        shape = value._data.shape
+        shape = value.shape
         reason = reason or match(spec, shape, memo, site.by)
         if reason is not None:
             expected = self._text(spec, site)
             raise ShapeError(
                 f"{self.name}(): {site.where} has shape {shape}, expected {expected}; {reason}"
             )
-        if spec.dtype is not None and value._data.dtype != spec.dtype:
+        if spec.dtype is not None and value.dtype != spec.dtype:
             raise DTypeError(
-                f"{self.name}(): {site.where} has dtype {value._data.dtype}, expected {spec.dtype}"
+                f"{self.name}(): {site.where} has dtype {value.dtype}, expected {spec.dtype}"
             )
 
     def _check_items(
@@ -219,7 +219,7 @@ class Checker:
             reason = None
             if plain is not None and type(element) is Tensor:  # without a Site per item
                 by = f"{site.by}[{key!r}]" if binds else ""  # named only where a dim binds
-                reason = match(plain, element._data.shape, memo, by)
+                reason = match(plain, element.shape, memo, by)
                 if reason is None:
                     continue
             self._check(item, element, memo, site.item(key), reason)

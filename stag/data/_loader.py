@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import TypeVarTuple
 
+from stag._backends import copy, like, namespace
 from stag._creation import Generator, default_generator
 from stag._dims import AnyShape, Dyn, N, S
 from stag._errors import ShapeError
@@ -86,7 +87,7 @@ class DataLoader(Generic[XB, YB]):
         self._y = y._data if isinstance(y, Tensor) else np.asarray(y)
         if self._x.ndim == 0 or self._y.ndim == 0:
             raise ShapeError("DataLoader: x and y need a leading (row) dim, got a 0-d array")
-        if len(self._x) != len(self._y):
+        if self._x.shape[0] != self._y.shape[0]:
             raise ShapeError(
                 f"DataLoader: x and y have different numbers of rows: "
                 f"{self._x.shape} and {self._y.shape}"
@@ -104,11 +105,11 @@ class DataLoader(Generic[XB, YB]):
     @property
     def num_rows(self) -> int:
         """How many rows the dataset has."""
-        return len(self._x)
+        return int(self._x.shape[0])
 
     def __len__(self) -> int:
         """The number of batches in one pass (the same on every rank)."""
-        n, b = len(self._x), self.batch_size * self.world_size
+        n, b = self.num_rows, self.batch_size * self.world_size
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[XB, YB]]:
@@ -117,13 +118,13 @@ class DataLoader(Generic[XB, YB]):
         mine = self.rank * b  # where this rank's rows start in a global batch
         stop = len(self) * step
         if self.shuffle:
-            order = (self.generator or default_generator).rng.permutation(len(x))
+            order = (self.generator or default_generator).rng.permutation(self.num_rows)
             for start in range(mine, stop, step):
                 idx = order[start : start + b]
-                yield _batch(x[idx]), _batch(y[idx])
+                yield _batch(_rows(x, idx)), _batch(_rows(y, idx))
         else:
             for start in range(mine, stop, step):
-                yield _batch(x[start : start + b].copy()), _batch(y[start : start + b].copy())
+                yield _batch(copy(x[start : start + b])), _batch(copy(y[start : start + b]))
 
 
 def _check_shard(rank: int, world_size: int, drop_last: bool) -> None:
@@ -142,6 +143,15 @@ def _check_shard(rank: int, world_size: int, drop_last: bool) -> None:
             "same number of equal batches (a smaller last batch would weigh its rows "
             "differently once the gradients are averaged)"
         )
+
+
+def _rows(data: npt.NDArray[Any], idx: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The rows ``idx`` of ``data`` (a copy), in ``data``'s library."""
+    if type(data) is np.ndarray:
+        picked: npt.NDArray[Any] = data[idx]
+        return picked
+    rows: npt.NDArray[Any] = namespace("DataLoader", data).take(data, like(idx, data), axis=0)
+    return rows
 
 
 def _batch(data: npt.NDArray[Any]) -> Any:

@@ -11,9 +11,10 @@ from typing import Literal, Never, overload
 
 import numpy as np
 
+from stag._backends import like
 from stag._creation import Generator, default_generator
 from stag._dims import L1, AnyShape, B, N, S
-from stag._operands import expect_tensor
+from stag._operands import expect_tensor, sizes
 from stag._ops import Primitive
 from stag._ops import elementwise as E
 from stag._ops import reduce as R
@@ -102,6 +103,6 @@ def dropout(
     if not training or p == 0.0:
         return x
     rng = (generator or default_generator).rng
-    keep = rng.random(x._data.shape) >= p
-    scale = np.zeros((), x._data.dtype) if p == 1.0 else np.asarray(1.0 / (1.0 - p), x._data.dtype)
-    return x * Tensor(keep * scale)
+    keep = rng.random(sizes(x)) >= p
+    scale = np.zeros((), x.dtype) if p == 1.0 else np.asarray(1.0 / (1.0 - p), x.dtype)
+    return x * Tensor(like(keep * scale, x._data))  # the mask in x's library

@@ -55,7 +55,7 @@ def scaled_dot_product_attention(
     keep = _causal(scores._data.shape) if is_causal else None
     if mask is not None:
         expect_tensor("scaled_dot_product_attention", mask)
-        if mask._data.dtype.kind == "b":
+        if mask.dtype.kind == "b":
             keep = mask._data if keep is None else keep & mask._data
         else:
             scores = scores + mask

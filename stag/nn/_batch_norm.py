@@ -16,6 +16,7 @@ from typing import Generic, TypeVar, overload
 
 import numpy as np
 
+from stag._backends import place
 from stag._creation import float_dtype
 from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
@@ -65,9 +66,10 @@ class _BatchNorm(Module, Generic[C]):
             self.bias = parameter((self.num_features,), dtype)
         self.running_mean = self.running_var = self.num_batches_tracked = None
         if track_running_stats:
-            self.running_mean = Tensor(np.zeros(self.num_features, float_dtype(dtype)))
-            self.running_var = Tensor(np.ones(self.num_features, float_dtype(dtype)))
-            self.num_batches_tracked = Tensor(np.zeros((), np.int64))
+            # buffers on the default backend, as the parameters (stag.default_backend)
+            self.running_mean = Tensor(place(np.zeros(self.num_features, float_dtype(dtype))))
+            self.running_var = Tensor(place(np.ones(self.num_features, float_dtype(dtype))))
+            self.num_batches_tracked = Tensor(place(np.zeros((), np.int64)))
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked (in place)."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
-from stag._operands import expect_tensor, promote
+from stag._operands import expect_tensor, promote, sizes
 from stag._ops import conv as ops
 from stag._ops import elementwise
 from stag._ops.conv import Padding, Pair
@@ -95,7 +95,7 @@ def conv2d(
     """
     for value in (x, weight) if bias is None else (x, weight, bias):
         expect_tensor("conv2d", value)
-    x_shape, w_shape = x._data.shape, weight._data.shape
+    x_shape, w_shape = sizes(x), sizes(weight)
     kernel = (w_shape[2], w_shape[3]) if len(w_shape) == 4 else (1, 1)
     strides = int_pair("conv2d", "stride", stride, 1)
     pads = padding_pairs("conv2d", padding, kernel, strides)
@@ -134,7 +134,7 @@ def max_pool2d(
     kernel = int_pair("max_pool2d", "kernel_size", kernel_size, 1)
     strides = kernel if stride is None else int_pair("max_pool2d", "stride", stride, 1)
     pads = padding_pairs("max_pool2d", padding, kernel, strides)
-    problem = ops.max_pool2d_problem(x._data.shape, kernel, pads)
+    problem = ops.max_pool2d_problem(sizes(x), kernel, pads)
     if problem is not None:
         raise ShapeError(problem)
     return apply(ops.max_pool2d, x, kernel=kernel, stride=strides, padding=pads)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from stag._backends import place
 from stag._creation import Generator, float_dtype
 from stag._dims import AnyShape, B, Dyn, K, M, N, S
 from stag._errors import ShapeError
@@ -27,12 +28,11 @@ from stag._tensor import Tensor
 from stag.nn import functional as F
 from stag.nn import init
 from stag.nn._module import Module
-from stag.nn._sequential import LastDimMap, Layer, Sequential, chain
 
-I = TypeVar("I")
-O = TypeVar("O")
+# the call's type variables: LastDimMap's call and self.weight's annotation bind one I and O
+from stag.nn._sequential import H, I, LastDimMap, Layer, O, Sequential, chain
+
 D = TypeVar("D")
-H = TypeVar("H")
 V = TypeVar("V")
 L0 = Literal[0]
 L1 = Literal[1]
@@ -53,8 +53,9 @@ def check_size(layer: str, name: str, value: object) -> int:
 
 def parameter(shape: tuple[int, ...], dtype: DType | None) -> Tensor[*tuple[Any, ...]]:
     # a dtype object, not a conditional expression, as np.zeros's argument: mypy tried
-    # every numpy overload against the union of both branches (8 s of a cold run)
-    return Tensor(np.zeros(shape, float_dtype(dtype)), requires_grad=True)
+    # every numpy overload against the union of both branches (8 s of a cold run); on the
+    # default backend (stag.default_backend), as every creation function
+    return Tensor(place(np.zeros(shape, float_dtype(dtype))), requires_grad=True)
 
 
 # ------------------------------------------------------------------- linear

@@ -17,6 +17,7 @@ from typing import Literal, TypeVar, overload
 import numpy as np
 
 from stag._autograd import Array
+from stag._backends import like, to_numpy
 from stag._creation import zeros_like
 from stag._dims import AnyShape, B, S
 from stag._errors import ShapeError
@@ -195,13 +196,14 @@ def _picked_nll(
     logp: Tensor[*AnyShape], ids: Array, keep: Array | None, reduction: Reduction, smoothing: float
 ) -> Tensor[*AnyShape]:
     """Each row's ``-logp[label]`` (smoothed), 0 where ``keep`` is False, then reduced."""
+    ids = to_numpy(ids)  # the gather's indices are made on the host (and moved by apply)
     safe = ids if keep is None else np.where(keep, ids, 0)  # an ignored label picks class 0
     picked = apply(movement.take_along_axis, logp, indices=np.expand_dims(safe, -1), axis=-1)
     losses = -apply(movement.squeeze, picked, axis=-1)
     if smoothing:
         losses = losses * (1.0 - smoothing) - logp.mean(-1) * smoothing
     if keep is not None:
-        losses = where(Tensor(keep), losses, 0.0)
+        losses = where(Tensor(like(keep, losses._data)), losses, 0.0)
     if reduction != "mean":
         return _reduce(losses, reduction)
     counted = ids.size if keep is None else int(keep.sum())
@@ -214,7 +216,7 @@ def _counted(
 ) -> Array | None:
     """The rows whose label counts (a bool array), or None when every label is a class."""
     expect_tensor(name, scores, labels)
-    ids, shape = labels._data, scores._data.shape
+    ids, shape = to_numpy(labels._data), scores._data.shape  # on the host for the checks
     if not shape or ids.shape != shape[:-1]:
         raise ShapeError(
             f"{name}: labels of shape {ids.shape} do not match logits of shape {shape} "

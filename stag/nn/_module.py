@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag._autograd import no_grad
+from stag._backends import check, convert
 from stag._dims import AnyShape
 from stag._errors import DTypeError, ShapeError
 from stag._tensor import Tensor
@@ -123,6 +124,19 @@ class Module:
     def buffers(self) -> list[Tensor[*AnyShape]]:
         """Every buffer, in ``named_buffers`` order."""
         return [b for _, b in self.named_buffers()]
+
+    def to(self, backend: str, device: str | None = None) -> Self:
+        """Move every parameter and buffer to ``backend`` (``"numpy"``, ``"torch"``,
+        ``"cupy"``) and ``device``, in place, as PyTorch's ``module.to``: the tensors stay
+        the same objects (an optimizer made before keeps them, and moves its state at its
+        next step); their gradients move with them.  Returns this module."""
+        where = check(backend, device)
+        for _, tensor, _is_param in self._state():
+            tensor.array_for_update()  # bumps the version: saved graphs refuse to run
+            tensor._data = convert(tensor._data, where)
+            if tensor._grad is not None:
+                tensor._grad = convert(tensor._grad, where)
+        return self
 
     def apply(self, fn: Callable[[Module], object]) -> Self:
         """Call ``fn`` on every sub-module, then on this module; return this module.

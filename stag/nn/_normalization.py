@@ -14,10 +14,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from stag._autograd import Array, no_grad
+from stag._backends import like
 from stag._dims import AnyShape, B, Dyn, N, S
 from stag._errors import ShapeError
 from stag._operands import DEFAULT_FLOAT, expect_tensor, promote
-from stag._ops import defprim
+from stag._ops import defportable, defprim
+from stag._ops.portable import ns
 from stag._ops.reduce import count as reduce_count
 from stag._tensor import Tensor, apply
 
@@ -75,6 +77,39 @@ layer_norm_prim = defprim("layer_norm", _layer_norm, _layer_norm_vjp_x, _layer_n
 # fmt: on
 
 
+# the twin on any array-API library (stag._ops.portable): the same formulas, out of place
+def _xhat_portable(x: Any, eps: float) -> tuple[Any, Any]:
+    xp = ns(x)
+    centred = x - xp.mean(x, axis=-1, keepdims=True)
+    rstd = 1 / xp.sqrt(xp.mean(centred * centred, axis=-1, keepdims=True) + eps)
+    return centred * rstd, rstd
+
+
+def _layer_norm_portable(x: Any, weight: Any, bias: Any, *, eps: float, affine: bool) -> Any:
+    y = _xhat_portable(x, eps)[0]
+    return y * weight + bias if affine else y
+
+
+def _layer_norm_portable_vjp_x(
+    g: Any, ans: Any, x: Any, weight: Any, bias: Any, *, eps: float, affine: bool
+) -> Any:
+    xp = ns(x)
+    xhat, rstd = _xhat_portable(x, eps)
+    gw = g * weight if affine else g
+    mean_g = xp.mean(gw, axis=-1, keepdims=True)
+    mean_gx = xp.mean(gw * xhat, axis=-1, keepdims=True)
+    return (gw - mean_g - xhat * mean_gx) * rstd
+
+
+defportable(
+    "layer_norm",
+    _layer_norm_portable,
+    _layer_norm_portable_vjp_x,
+    lambda g, ans, x, weight, bias, eps, affine: _xhat_portable(x, eps)[0] * g,
+    lambda g, ans, x, weight, bias, eps, affine: g,
+)
+
+
 def layer_norm(
     x: Tensor[*B, N],
     weight: Tensor[N] | None = None,
@@ -89,9 +124,9 @@ def layer_norm(
     """
     _check("layer_norm", x, weight, bias)
     size = x._data.shape[-1]
-    dtype = x._data.dtype if x._data.dtype.kind == "f" else DEFAULT_FLOAT
-    w = Tensor(np.ones(size, dtype)) if weight is None else weight
-    b = Tensor(np.zeros(size, dtype)) if bias is None else bias
+    dtype = x.dtype if x.dtype.kind == "f" else DEFAULT_FLOAT
+    w = Tensor(like(np.ones(size, dtype), x._data)) if weight is None else weight
+    b = Tensor(like(np.zeros(size, dtype), x._data)) if bias is None else bias
     affine = weight is not None or bias is not None
     x, w, b = promote("layer_norm", (x, w, b))
     return apply(layer_norm_prim, x, w, b, eps=float(eps), affine=affine)
@@ -113,7 +148,7 @@ def _check(
             expect_tensor(name, value)
             if value._data.shape != (size,):
                 raise ShapeError(
-                    f"{name}: {what} of shape {value._data.shape} for a last dim of size {size}; "
+                    f"{name}: {what} of shape {value.shape} for a last dim of size {size}; "
                     f"expected ({size},)"
                 )
 
@@ -211,7 +246,7 @@ def _check_batch_norm(
             expect_tensor("batch_norm", value)
             if value._data.shape != (channels,):
                 raise ShapeError(
-                    f"batch_norm: {name} of shape {value._data.shape} for an input with "
+                    f"batch_norm: {name} of shape {value.shape} for an input with "
                     f"{channels} channels (shape {shape}); expected ({channels},)"
                 )
     if training and math.prod(shape) // max(channels, 1) <= 1:

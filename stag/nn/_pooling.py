@@ -15,9 +15,10 @@ from typing import Generic, Literal, overload
 import numpy as np
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from stag._backends import like
 from stag._dims import AnyShape, Dyn, N
 from stag._errors import ShapeError
-from stag._operands import expect_tensor
+from stag._operands import expect_tensor, sizes
 from stag._ops import pool as ops
 from stag._ops.pool import Pair
 from stag._tensor import Tensor, apply
@@ -48,7 +49,7 @@ def avg_pool2d(
     """
     _check_float("avg_pool2d", x)
     kernel, strides, pads = window("avg_pool2d", kernel_size, stride, padding)
-    problem = ops.avg_pool2d_problem(x._data.shape, kernel, pads)
+    problem = ops.avg_pool2d_problem(sizes(x), kernel, pads)
     if problem is not None:
         raise ShapeError(problem)
     return apply(ops.avg_pool2d, x, kernel=kernel, stride=strides, padding=pads)
@@ -83,8 +84,8 @@ def adaptive_avg_pool2d(x: Tensor[N, C, H, W], output_size: OutputSize) -> Tenso
     if h % oh == 0 and w % ow == 0:
         windows: Tensor[*AnyShape] = x.reshape(n, c, oh, h // oh, ow, w // ow)
         return windows.mean((3, 5))
-    cols: Tensor[Dyn, Dyn] = Tensor(_bin_matrix(w, ow, x.dtype).T)  # (W, oW)
-    rows: Tensor[Dyn, Dyn] = Tensor(_bin_matrix(h, oh, x.dtype).T)  # (H, oH)
+    cols: Tensor[Dyn, Dyn] = Tensor(like(_bin_matrix(w, ow, x.dtype).T, x._data))  # (W, oW)
+    rows: Tensor[Dyn, Dyn] = Tensor(like(_bin_matrix(h, oh, x.dtype).T, x._data))  # (H, oH)
     pooled: Tensor[*AnyShape] = (x @ cols).swapaxes(-1, -2) @ rows  # (N, C, oW, oH)
     return pooled.swapaxes(-1, -2)
 
@@ -122,9 +123,9 @@ def _bin_matrix(size: int, out: int, dtype: np.dtype[np.generic]) -> np.ndarray:
 
 def _check_float(name: str, x: Tensor[*AnyShape]) -> None:
     expect_tensor(name, x)
-    if x._data.dtype.kind != "f":
+    if x.dtype.kind != "f":
         raise TypeError(
-            f"{name}: expected a float tensor, got dtype {x._data.dtype}; "
+            f"{name}: expected a float tensor, got dtype {x.dtype}; "
             "convert it with x.astype(np.float32)"
         )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack, overload
 
-import numpy as np
 import numpy.typing as npt
 
+from stag._backends import kernels
 from stag.optim._optimizer import M, Optimizer, ParamGroup, zeros_buffer
 from stag.optim._params import NoModule, Params
 from stag.optim._settings import non_negative, square, table, unit
@@ -64,21 +64,22 @@ class Adadelta(Optimizer[M]):
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
     ) -> None:
+        xp = kernels(data)  # numpy, or another library with out=
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * data
         v, u = zeros_buffer(buffers, "square_avg", data), zeros_buffer(buffers, "acc_delta", data)
-        tmp = np.multiply(grad, grad)  # scratch: first g**2, then the step d
+        tmp = xp.multiply(grad, grad)  # scratch: first g**2, then the step d
         tmp *= 1.0 - rho
         v *= rho
         v += tmp
         std = v + eps  # the second scratch array
-        np.sqrt(std, out=std)
-        np.add(u, eps, out=tmp)
-        np.sqrt(tmp, out=tmp)
+        xp.sqrt(std, out=std)
+        xp.add(u, eps, out=tmp)
+        xp.sqrt(tmp, out=tmp)
         tmp /= std
         tmp *= grad
-        np.multiply(tmp, tmp, out=std)
+        xp.multiply(tmp, tmp, out=std)
         std *= 1.0 - rho
         u *= rho
         u += std

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Unpack, overload
 
-import numpy as np
 import numpy.typing as npt
 
+from stag._backends import kernels
 from stag.optim._optimizer import M, Optimizer, ParamGroup
 from stag.optim._params import NoModule, Params
 from stag.optim._settings import non_negative, square, table
@@ -68,15 +68,16 @@ class Adagrad(Optimizer[M]):
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
     ) -> None:
+        xp = kernels(data)  # numpy, or another library with out=
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * data
         total = buffers.get("sum")
         if total is None:
-            total = buffers["sum"] = np.full_like(data, group["initial_accumulator_value"])
-        tmp = np.multiply(grad, grad)  # the one scratch array of the step
+            total = buffers["sum"] = xp.full_like(data, group["initial_accumulator_value"])
+        tmp = xp.multiply(grad, grad)  # the one scratch array of the step
         total += tmp
-        np.sqrt(total, out=tmp)
+        xp.sqrt(total, out=tmp)
         tmp += group["eps"]
-        np.divide(grad, tmp, out=tmp)
+        xp.divide(grad, tmp, out=tmp)
         tmp *= group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
         data -= tmp

@@ -6,9 +6,9 @@ import math
 from collections.abc import Iterable
 from typing import Any, TypedDict, Unpack, overload
 
-import numpy as np
 import numpy.typing as npt
 
+from stag._backends import kernels
 from stag.optim._optimizer import GroupSettings, M, Optimizer, ParamGroup, zeros_buffer
 from stag.optim._params import NoModule, Params
 from stag.optim._settings import flag, fraction_pair, moment, non_negative, square, table
@@ -74,6 +74,7 @@ class Adam(Optimizer[M]):
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
     ) -> None:
+        xp = kernels(data)  # numpy, or another library with out=
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         if weight_decay:
             if self._decoupled:
@@ -84,19 +85,19 @@ class Adam(Optimizer[M]):
         tmp = grad * (1.0 - beta1)  # the one scratch array of the step
         m *= beta1
         m += tmp
-        np.multiply(grad, grad, out=tmp)
+        xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - beta2
         v *= beta2
         v += tmp
         if group["amsgrad"]:
-            v = np.maximum(
+            v = xp.maximum(
                 zeros_buffer(buffers, "max_exp_avg_sq", data), v, out=buffers["max_exp_avg_sq"]
             )
         # p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps), as PyTorch does
-        np.sqrt(v, out=tmp)
+        xp.sqrt(v, out=tmp)
         tmp /= math.sqrt(1.0 - beta2**step)
         tmp += group["eps"]
-        np.divide(m, tmp, out=tmp)
+        xp.divide(m, tmp, out=tmp)
         tmp *= lr / (1.0 - beta1**step)
         data -= tmp
 

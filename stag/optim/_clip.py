@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from stag._backends import namespace
 from stag._tensor import Tensor
 from stag.nn._module import Module
 
@@ -56,6 +57,12 @@ def clip_grad_norm_(
 
 
 def _total_norm(grads: list[npt.NDArray[Any]], norm_type: float) -> float:
+    if type(grads[0]) is not np.ndarray:  # another library's: the standard's functions
+        xp = namespace("clip_grad_norm_", *grads)
+        if norm_type == math.inf:
+            return max(float(xp.max(xp.abs(g))) if math.prod(g.shape) else 0.0 for g in grads)
+        total = sum(float(xp.sum(xp.abs(g) ** norm_type)) for g in grads)
+        return float(total ** (1.0 / norm_type))
     if norm_type == math.inf:
         return max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     if norm_type == 2.0:

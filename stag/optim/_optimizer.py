@@ -31,6 +31,7 @@ from typing import (
 import numpy as np
 import numpy.typing as npt
 
+from stag._backends import Backend, convert, device_of, kernels, name_of, to_numpy
 from stag.optim._params import NoModule, Params, collect
 from stag.optim._settings import BufferKind, SettingKind, SettingValue, count, non_negative
 
@@ -220,7 +221,10 @@ class Optimizer(Generic[M]):
                 if grad is None:
                     continue
                 steps[i] += 1
-                self._update(group, p.array_for_update(), grad, steps[i], state[i])
+                data, buffers = p.array_for_update(), state[i]
+                if buffers:
+                    follow(buffers, data)
+                self._update(group, data, grad, steps[i], buffers)
 
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
@@ -244,7 +248,7 @@ class Optimizer(Generic[M]):
             state[name] = {
                 "group": np.array(self._group_of[i], dtype=np.int64),
                 "step": np.array(self._steps[i], dtype=np.int64),
-                **{k: v.copy() for k, v in self._state[i].items()},
+                **{k: np.array(to_numpy(v)) for k, v in self._state[i].items()},  # host copies
             }
         return {"hyperparams": hyper, "state": state}
 
@@ -339,11 +343,22 @@ class Optimizer(Generic[M]):
         }
 
 
+def follow(buffers: dict[str, Array], data: Any) -> None:
+    """Move a parameter's buffers to its library and device (after ``module.to``)."""
+    library = type(data)
+    if library is np.ndarray and all(type(buf) is library for buf in buffers.values()):
+        return  # the usual case: numpy's
+    where = Backend(name_of(data), device_of(data))
+    for name, buf in buffers.items():
+        if type(buf) is not type(data) or device_of(buf) != where.device:
+            buffers[name] = convert(buf, where)
+
+
 def zeros_buffer(buffers: dict[str, Array], name: str, like: Array) -> Array:
     """The buffer ``name``, started at zeros the first time (as PyTorch starts its state)."""
     buf = buffers.get(name)
     if buf is None:
-        buf = buffers[name] = np.zeros_like(like)
+        buf = buffers[name] = kernels(like).zeros_like(like)
     return buf
 
 

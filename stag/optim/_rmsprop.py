@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypedDict, Unpack, overload
 
-import numpy as np
 import numpy.typing as npt
 
+from stag._backends import kernels
 from stag.optim._optimizer import GroupSettings, M, Optimizer, ParamGroup, zeros_buffer
 from stag.optim._params import NoModule, Params
 from stag.optim._settings import flag, moment, non_negative, square, table, unit
@@ -77,31 +77,32 @@ class RMSprop(Optimizer[M]):
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
     ) -> None:
+        xp = kernels(data)  # numpy, or another library with out=
         alpha, weight_decay = group["alpha"], group["weight_decay"]
         if weight_decay:
             grad = grad + weight_decay * data
         v = zeros_buffer(buffers, "square_avg", data)
-        tmp = np.multiply(grad, grad)  # the one scratch array of the step
+        tmp = xp.multiply(grad, grad)  # the one scratch array of the step
         tmp *= 1.0 - alpha
         v *= alpha
         v += tmp
         if group["centered"]:
             a = _lerp(zeros_buffer(buffers, "grad_avg", data), grad, 1.0 - alpha, tmp)
-            np.multiply(a, a, out=tmp)
-            np.subtract(v, tmp, out=tmp)
+            xp.multiply(a, a, out=tmp)
+            xp.subtract(v, tmp, out=tmp)
             # where the variance is 0, rounding can leave v - a**2 a hair below 0, and
             # PyTorch's sqrt writes NaN into the parameter: 0 is what it stands for
-            np.maximum(tmp, 0.0, out=tmp)
-            np.sqrt(tmp, out=tmp)
+            xp.maximum(tmp, 0.0, out=tmp)
+            xp.sqrt(tmp, out=tmp)
         else:
-            np.sqrt(v, out=tmp)
+            xp.sqrt(v, out=tmp)
         tmp += group["eps"]
-        np.divide(grad, tmp, out=tmp)
+        xp.divide(grad, tmp, out=tmp)
         if group["momentum"] > 0.0:
             buf = zeros_buffer(buffers, "momentum_buffer", data)
             buf *= group["momentum"]
             buf += tmp
-            np.multiply(buf, group["lr"], out=tmp)
+            xp.multiply(buf, group["lr"], out=tmp)
         else:
             tmp *= group["lr"]
         data -= tmp
@@ -109,11 +110,12 @@ class RMSprop(Optimizer[M]):
 
 def _lerp(a: Array, g: Array, weight: float, tmp: Array) -> Array:
     """``a += weight * (g - a)`` in place, rounded as ``torch.lerp`` (exactly ``g`` at weight 1)."""
-    np.subtract(g, a, out=tmp)
+    xp = kernels(a)
+    xp.subtract(g, a, out=tmp)
     if weight < 0.5:
         tmp *= weight
         a += tmp
     else:
         tmp *= 1.0 - weight
-        np.subtract(g, tmp, out=a)
+        xp.subtract(g, tmp, out=a)
     return a

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypedDict, Unpack, overload
 
-import numpy as np
 import numpy.typing as npt
 
+from stag._backends import kernels
 from stag.optim._optimizer import GroupSettings, M, Optimizer, ParamGroup
 from stag.optim._params import NoModule, Params
 from stag.optim._settings import flag, moment, non_negative, real, table
@@ -71,6 +71,7 @@ class SGD(Optimizer[M]):
     def _update(
         self, group: ParamGroup, data: Array, grad: Array, step: int, buffers: dict[str, Array]
     ) -> None:
+        xp = kernels(data)  # numpy, or another library with out=
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if weight_decay:
             grad = grad + weight_decay * data
@@ -79,7 +80,7 @@ class SGD(Optimizer[M]):
             return
         buf = buffers.get("momentum_buffer")
         if buf is None:  # the first step starts the buffer at the gradient, as PyTorch does
-            buf = buffers["momentum_buffer"] = np.array(grad, dtype=data.dtype)
+            buf = buffers["momentum_buffer"] = xp.asarray(grad, dtype=data.dtype, copy=True)
         else:
             buf *= momentum
             buf += (1.0 - group["dampening"]) * grad
