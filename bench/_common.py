@@ -16,6 +16,7 @@ that an engine on numpy can hope to reach.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -138,14 +139,24 @@ class Library:
     log_softmax: Callable[[Any], Any]  # over the last axis
 
 
+def stag_backend() -> tuple[str, str | None]:
+    """Where stag's contenders compute: ``python -m bench --backend/--device``."""
+    backend = os.environ.get("STAG_BENCH_BACKEND", "numpy")
+    return backend, os.environ.get("STAG_BENCH_DEVICE") or None
+
+
 def library(name: str) -> Library:
     """stag's or PyTorch's side of a shared step (raises ``SkipRow`` without PyTorch)."""
     if name == "stag":
         import stag
         from stag.nn import functional as sf
 
+        def make(a: Array) -> Any:  # on python -m bench --backend's library
+            backend, device = stag_backend()
+            return stag.tensor(a) if backend == "numpy" else stag.tensor(a).to(backend, device)
+
         return Library(
-            sf, stag.tensor, lambda a: stag.tensor(a).requires_grad_(), stag.no_grad,
+            sf, make, lambda a: make(a).requires_grad_(), stag.no_grad,
             lambda t: sf.log_softmax(t, axis=-1),
         )  # fmt: skip
     torch = torch_or_skip()

@@ -3,7 +3,9 @@
 ``python -m bench`` (or ``python bench/run.py``) runs every row; ``--quick`` runs
 tiny sizes and few steps (the CI smoke test); ``--rows mlp_step,import`` picks
 rows; ``--threads 2`` gives every library two threads (default 1); ``--json PATH``
-says where the results go (``bench/results.json``).
+says where the results go (``bench/results.json``); ``--backend torch`` (``--device
+cuda``) runs stag's contenders on PyTorch's tensors (``stag.default_backend``), skipping
+the rows with numpy-only ops and stag.compile's contender.
 
 The training rows have up to five contenders: stag, stag's step through
 ``stag.compile`` (captured once, replayed), numpy as one would first write it, numpy
@@ -29,6 +31,7 @@ which cancels most of the drift.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -259,6 +262,7 @@ def _machine(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in load],
         "threads": args.threads,
+        "backend": args.backend + (f" ({args.device})" if args.device else ""),
         "launches": args.launches,
         "steps": args.steps,
         "quick": args.quick,
@@ -272,6 +276,7 @@ def format_table(results: dict[str, Any]) -> str:
         (
             f"stag bench — {m['date']}, python {m['python']}, numpy {m['numpy']}, "
             f"{m['cpus']} cpus, load {m['load_average_at_start']}, threads {m['threads']}, "
+            f"stag on {m.get('backend', 'numpy')}, "
             f"{m['launches']} launches{' (quick)' if m['quick'] else ''}"
         ),
         f"{'row':26} {'contender':10} {'median':>10} {'min–max':>19}",
@@ -298,6 +303,21 @@ def format_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# the rows whose stag contenders use portable ops only (stag._ops.portable): the others
+# (convolutions, layer_norm) compute on numpy alone
+_PORTABLE_ROWS = [row for row in ROWS if row.name in ("mlp_step", "op_overhead", "large_step")]
+
+
+def _without_compiled(row: Row) -> Row:
+    """``row`` without stag.compile's contender (it captures numpy computations only)."""
+    return dataclasses.replace(
+        row,
+        contenders=tuple(c for c in row.contenders if c != "compiled"),
+        ratios=tuple(pair for pair in row.ratios if "compiled" not in pair),
+        targets={k: v for k, v in row.targets.items() if "compiled" not in k},
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     doc = __doc__ or ""
     parser = argparse.ArgumentParser(
@@ -310,18 +330,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per launch")
     parser.add_argument("--threads", type=int, default=1, help="threads for every library")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--backend",
+        default="numpy",
+        choices=["numpy", "torch", "cupy"],
+        help="where stag's contenders compute (stag.default_backend); rows of numpy-only "
+        "ops, and stag.compile's, are skipped elsewhere",
+    )
+    parser.add_argument("--device", default=None, help="the backend's device, e.g. cuda")
     args = parser.parse_args(argv)
     if args.quick:
         args.launches = 1
-    wanted = args.rows.split(",") if args.rows else [row.name for row in ROWS]
-    unknown = set(wanted) - {row.name for row in ROWS}
+    rows = ROWS if args.backend == "numpy" else tuple(map(_without_compiled, _PORTABLE_ROWS))
+    wanted = args.rows.split(",") if args.rows else [row.name for row in rows]
+    unknown = set(wanted) - {row.name for row in rows}
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
 
     env = _process.thread_env(args.threads)
+    env["STAG_BENCH_BACKEND"], env["STAG_BENCH_DEVICE"] = args.backend, args.device or ""
     results: dict[str, Any] = {"machine": _machine(args), "rows": {}}
     with tempfile.TemporaryDirectory(prefix="stag-bench-") as work:
-        for row in ROWS:
+        for row in rows:
             if row.name not in wanted:
                 continue
             try:

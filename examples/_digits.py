@@ -31,9 +31,11 @@ def parse_args(
     epochs: int,
     quick_epochs: int,
     distributed: bool = False,
+    backends: bool = False,
 ) -> argparse.Namespace:
     """The examples' options: ``--seed --quick --epochs --lr --out --no-shapecheck --compile``,
-    and ``--distributed`` for an example that says ``distributed=True``.
+    ``--distributed`` for an example that says ``distributed=True``, and ``--backend``
+    and ``--device`` for one that says ``backends=True``.
 
     **Returns:** the parsed options, ``epochs`` filled in (``quick_epochs`` with
     ``--quick``, else ``epochs``, unless ``--epochs`` says); ``distributed`` is False
@@ -51,7 +53,14 @@ def parse_args(
     parser.add_argument(
         "--compile", action="store_true", help="replay the training step with stag.compile"
     )
-    parser.set_defaults(distributed=False)
+    parser.set_defaults(distributed=False, backend="numpy", device=None)
+    if backends:
+        parser.add_argument(
+            "--backend",
+            choices=["numpy", "torch", "cupy", "array_api_strict"],
+            help="the array library that computes (stag.default_backend; numpy by default)",
+        )
+        parser.add_argument("--device", default=None, help="its device, e.g. cuda (torch, cupy)")
     if distributed:
         parser.add_argument(
             "--distributed",

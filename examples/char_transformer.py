@@ -316,6 +316,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--compile", action="store_true", help="replay the training step with stag.compile"
     )
+    parser.add_argument(
+        "--backend",
+        default="numpy",
+        choices=["numpy", "torch", "cupy"],
+        help="the array library that computes (stag.default_backend)",
+    )
+    parser.add_argument("--device", default=None, help="its device, e.g. cuda (torch, cupy)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.quick else 10
@@ -324,6 +331,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    with stag.default_backend(args.backend, args.device):  # numpy unless --backend says
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, report, save, reload, sample and plot."""
     steps = 5 if args.quick else STEPS_PER_EPOCH
     corpus = load_corpus()
     print(

@@ -41,6 +41,7 @@ input channels, 16 where the first one gives 32 (see ``CNN.__init__``)::
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 from collections.abc import Callable
@@ -211,7 +212,15 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv, (__doc__ or "").splitlines()[0], epochs=20, quick_epochs=2)
+    args = parse_args(
+        argv, (__doc__ or "").splitlines()[0], epochs=20, quick_epochs=2, backends=True
+    )
+    with stag.default_backend(args.backend, args.device):  # numpy unless --backend says
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, evaluate, save, reload and plot."""
     epochs: int = args.epochs
 
     data = load_data(args.seed)

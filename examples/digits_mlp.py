@@ -229,7 +229,12 @@ def train(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(
-        argv, (__doc__ or "").splitlines()[0], epochs=30, quick_epochs=3, distributed=True
+        argv,
+        (__doc__ or "").splitlines()[0],
+        epochs=30,
+        quick_epochs=3,
+        distributed=True,
+        backends=True,
     )
     if not args.distributed:
         return run(args)
@@ -243,7 +248,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, rank: int = 0, world: int = 1) -> int:
-    """Train as rank ``rank`` of ``world``; rank 0 then evaluates, saves, reloads and plots."""
+    """Train as rank ``rank`` of ``world``; rank 0 then evaluates, saves, reloads and plots.
+
+    Everything is made on ``--backend`` (numpy unless told): the same code computes with
+    PyTorch's tensors under ``--backend torch``, to float tolerance the same figures.
+    """
+    with stag.default_backend(args.backend, args.device):
+        return train_and_finish(args, rank, world)
+
+
+def train_and_finish(args: argparse.Namespace, rank: int, world: int) -> int:
     data = load_data(args.seed)
     if rank == 0:
         print(f"digits: {len(data.x_train)} training and {len(data.x_test)} test images")
