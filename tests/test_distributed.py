@@ -36,8 +36,9 @@ TRAIN = textwrap.dedent(
     from stag.data import DataLoader
     from stag.nn import functional as F
 
-    out, steps = sys.argv[1], int(sys.argv[2])
-    distributed = len(sys.argv) > 3
+    out, steps, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    distributed = len(sys.argv) > 4
+    stag.default_backend(backend).__enter__()  # the whole script on that backend
     if distributed:
         dist.init(timeout_s=60)
     rank, world = dist.rank(), dist.world_size()
@@ -76,14 +77,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_two_ranks_match_one_process_on_the_combined_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_two_ranks_match_one_process_on_the_combined_batch(tmp_path: Path, backend: str) -> None:
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
     env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()),
                WORLD_SIZE="2", OMP_NUM_THREADS="1")  # fmt: skip
     ranks = [
         subprocess.Popen(
-            [sys.executable, str(script), str(tmp_path), str(STEPS), "distributed"],
+            [sys.executable, str(script), str(tmp_path), str(STEPS), backend, "distributed"],
             env={**env, "RANK": str(r)},
             cwd=ROOT,
             stderr=subprocess.PIPE,
@@ -95,7 +97,7 @@ def test_two_ranks_match_one_process_on_the_combined_batch(tmp_path: Path) -> No
         _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
     single = subprocess.run(
-        [sys.executable, str(script), str(tmp_path), str(STEPS)],
+        [sys.executable, str(script), str(tmp_path), str(STEPS), backend],
         cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert single.returncode == 0, single.stderr

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from stag._autograd import filled_like
+from stag._backends import default, like, name_of, to_numpy
 from stag._dims import AnyShape
 from stag._tensor import Tensor
 
@@ -32,12 +34,15 @@ def _torch_distributed() -> Any:
     return torch_distributed
 
 
-def init(timeout_s: float = 300.0) -> None:
+def init(timeout_s: float = 300.0, backend: str | None = None) -> None:
     """Join the process group that ``torchrun`` describes in the environment.
 
     Reads ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` (``torchrun``
-    sets them; set them by hand to start the processes yourself) and connects with the
-    ``gloo`` backend.  A missing variable is a ``RuntimeError`` naming it.
+    sets them; set them by hand to start the processes yourself) and connects with
+    ``backend``: by default ``"nccl"`` when stag's default backend is PyTorch on a GPU
+    (``stag.default_backend("torch", device="cuda")``; each rank then takes the GPU
+    ``LOCAL_RANK`` names), else ``"gloo"``.  A missing variable is a ``RuntimeError``
+    naming it.
     """
     missing = [name for name in _ENVIRONMENT if name not in os.environ]
     if missing:
@@ -49,8 +54,16 @@ def init(timeout_s: float = 300.0) -> None:
     import datetime
 
     dist = _torch_distributed()
+    where = default()
+    on_gpu = where.name == "torch" and (where.device or "cpu").startswith("cuda")
+    if backend is None:
+        backend = "nccl" if on_gpu else "gloo"
+    if on_gpu:
+        import torch
+
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
-        dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=timeout_s))
+        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
 
 
 def is_initialized() -> bool:
@@ -105,7 +118,7 @@ def broadcast_parameters(model: Module) -> None:
         return
     tensors = [*model.parameters(), *model.buffers()]
     for bucket in _buckets(tensors):
-        flat = np.concatenate([t.numpy().ravel() for t in bucket])
+        flat = _joined([t._data for t in bucket])
         _collective(flat, "broadcast")
         _scatter(flat, bucket, _overwrite)
 
@@ -121,11 +134,9 @@ def average_gradients(source: Module | Iterable[Tensor[*AnyShape]]) -> None:
         return
     size = world_size()
     for bucket in _buckets(_tensors(source)):
-        parts = []
-        for p in bucket:
-            grad = p.grad
-            parts.append(np.zeros(p.size, p.dtype) if grad is None else grad.numpy().ravel())
-        flat = np.concatenate(parts)  # a new array: each gradient below is a slice of it
+        # a new array (each gradient below is a slice of it), in the parameters' library
+        grads = [filled_like(p._data, 0) if p._grad is None else p._grad for p in bucket]
+        flat = _joined(grads)
         _collective(flat, "all_reduce")
         flat /= size
         _scatter(flat, bucket, _set_grad)
@@ -141,11 +152,21 @@ def save(model: M, path: str | Path, *, optimizer: Optimizer[M] | None = None) -
 
 
 def _set_grad(t: Tensor[*AnyShape], values: Array) -> None:
-    t.grad = Tensor(values)
+    t.grad = Tensor(like(values, t._data))
 
 
 def _overwrite(t: Tensor[*AnyShape], values: Array) -> None:
-    t.array_for_update()[...] = values
+    t.array_for_update()[...] = like(values, t._data)
+
+
+def _joined(arrays: list[Any]) -> Any:
+    """The arrays flattened into one: a PyTorch tensor stays one (on its device, which
+    NCCL reads), any other library's values go through numpy (gloo reads host memory)."""
+    if name_of(arrays[0]) == "torch":
+        import torch
+
+        return torch.cat([a.reshape(-1) for a in arrays])
+    return np.concatenate([to_numpy(a).ravel() for a in arrays])
 
 
 def _buckets(
@@ -163,7 +184,8 @@ def _collective(flat: Array, kind: str) -> None:
     import torch
 
     dist = _torch_distributed()
-    shared = torch.from_numpy(flat)  # the same memory: the result lands in ``flat``
+    # the same memory: the result lands in ``flat``
+    shared = flat if isinstance(flat, torch.Tensor) else torch.from_numpy(flat)
     if kind == "all_reduce":
         dist.all_reduce(shared)
     else:
