@@ -96,6 +96,38 @@ def index_reduction(doc: str) -> Facade:
     return Facade("index", doc, method=True)
 
 
+@dataclass(frozen=True)
+class Standard:
+    """A primitive's twin that is the array API standard's function ``name`` (``exp``,
+    ``add``), with the primitive's own VJPs: written with operators alone, they work on
+    any library's arrays.  ``defprim(..., twin=standard("exp"))``."""
+
+    name: str
+
+
+def standard(name: str) -> Standard:
+    """The twin ``Standard(name)``: the standard's function ``name``, the same VJPs."""
+    return Standard(name)
+
+
+def namespace_of(x: Any) -> Any:
+    """The array-API namespace of ``x`` (``array_api_compat``, imported at first use)."""
+    from array_api_compat import array_namespace
+
+    return array_namespace(x)
+
+
+def standard_function(name: str) -> Forward:
+    """The standard's function ``name``, taken from its inputs' namespace at each call."""
+
+    def forward(*arrays: Array) -> Array:
+        result: Array = getattr(namespace_of(arrays[0]), name)(*arrays)
+        return result
+
+    forward.__name__ = name
+    return forward
+
+
 def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any]) -> str:
     return f"{name}: shapes {format_shapes([d.shape for d in datas])} cannot be broadcast"
 
@@ -171,16 +203,21 @@ def defprim(
     variadic: bool = False,
     error_text: ErrorText | None = None,
     facade: Facade | None = None,
+    twin: Standard | None = None,
 ) -> Primitive:
     """Register a primitive. No VJPs means not differentiable (comparisons, argmax).
 
     A variadic primitive (concat, stack) has one VJP that takes ``argnum=``.
-    ``facade`` (``unary(...)``, ``operator(...)``, ...) says how the typed API shows it.
+    ``facade`` (``unary(...)``, ``operator(...)``, ...) says how the typed API shows it;
+    ``twin`` (``standard("exp")``) how it computes on another array library, where the
+    standard has the function (others give theirs with ``defportable``).
     """
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
     prim = Primitive(name, forward, vjps, variadic=variadic, error_text=error_text, facade=facade)
     PRIMITIVES[name] = prim
+    if twin is not None:
+        defportable(name, standard_function(twin.name), *vjps)
     return prim
 
 

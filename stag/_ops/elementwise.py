@@ -15,7 +15,7 @@ import numpy as np
 
 from stag._autograd import Array
 from stag._errors import DTypeError
-from stag._ops import binary_function, binary_operator, defprim, unary
+from stag._ops import binary_function, binary_operator, defprim, standard, unary
 
 
 def _pow_exponent_vjp(g: Array, ans: Array, x: Array, y: Array) -> Array:
@@ -112,16 +112,20 @@ def _bitwise(ufunc: np.ufunc, symbol: str) -> Callable[..., Array]:
 # fmt: off
 add = defprim("add", np.add,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: g, facade=binary_operator("__add__", "__radd__", "__iadd__"))
+    lambda g, ans, x, y: g, facade=binary_operator("__add__", "__radd__", "__iadd__"),
+    twin=standard("add"))
 sub = defprim("sub", np.subtract,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: -g, facade=binary_operator("__sub__", "__rsub__", "__isub__"))
+    lambda g, ans, x, y: -g, facade=binary_operator("__sub__", "__rsub__", "__isub__"),
+    twin=standard("subtract"))
 mul = defprim("mul", np.multiply,
     lambda g, ans, x, y: g * y,
-    lambda g, ans, x, y: g * x, facade=binary_operator("__mul__", "__rmul__", "__imul__"))
+    lambda g, ans, x, y: g * x, facade=binary_operator("__mul__", "__rmul__", "__imul__"),
+    twin=standard("multiply"))
 div = defprim("div", np.divide,
     lambda g, ans, x, y: g / y,
-    lambda g, ans, x, y: -g * ans / y, facade=binary_operator("__truediv__", "__rtruediv__", "__itruediv__"))
+    lambda g, ans, x, y: -g * ans / y, facade=binary_operator("__truediv__", "__rtruediv__", "__itruediv__"),
+    twin=standard("divide"))
 pow = defprim("pow", np.power,
     lambda g, ans, x, y: g * y * np.power(x, y - 1),
     _pow_exponent_vjp, facade=binary_operator("__pow__", "__rpow__"))
@@ -138,25 +142,26 @@ where = defprim("where", _where,
     lambda g, ans, x, y, cond: np.where(cond, 0, g))
 
 neg = defprim("neg", np.negative, lambda g, ans, x: -g,
-    facade=unary("``-x`` elementwise.", method=False, function=False, operator="__neg__"))
+    facade=unary("``-x`` elementwise.", method=False, function=False, operator="__neg__"),
+    twin=standard("negative"))
 abs = defprim("abs", np.abs, lambda g, ans, x: g * np.sign(x),
     facade=unary("``|x|`` elementwise.", operator="__abs__"))
 exp = defprim("exp", np.exp, lambda g, ans, x: g * ans,
-    facade=unary("``e ** x`` elementwise."))
+    facade=unary("``e ** x`` elementwise."), twin=standard("exp"))
 log = defprim("log", np.log, lambda g, ans, x: g / x,
-    facade=unary("Natural logarithm elementwise."))
+    facade=unary("Natural logarithm elementwise."), twin=standard("log"))
 log1p = defprim("log1p", np.log1p, lambda g, ans, x: g / (1 + x),
-    facade=unary("``log(1 + x)`` elementwise, accurate for ``x`` near 0."))
+    facade=unary("``log(1 + x)`` elementwise, accurate for ``x`` near 0."), twin=standard("log1p"))
 log2 = defprim("log2", np.log2, lambda g, ans, x: g / (x * math.log(2)),
-    facade=unary("Base-2 logarithm elementwise."))
+    facade=unary("Base-2 logarithm elementwise."), twin=standard("log2"))
 log10 = defprim("log10", np.log10, lambda g, ans, x: g / (x * math.log(10)),
-    facade=unary("Base-10 logarithm elementwise."))
+    facade=unary("Base-10 logarithm elementwise."), twin=standard("log10"))
 expm1 = defprim("expm1", np.expm1, lambda g, ans, x: g * (ans + 1),
-    facade=unary("``e ** x - 1`` elementwise, accurate for ``x`` near 0."))
+    facade=unary("``e ** x - 1`` elementwise, accurate for ``x`` near 0."), twin=standard("expm1"))
 sqrt = defprim("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans),
-    facade=unary("Square root elementwise."))
+    facade=unary("Square root elementwise."), twin=standard("sqrt"))
 tanh = defprim("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans),
-    facade=unary("Hyperbolic tangent elementwise."))
+    facade=unary("Hyperbolic tangent elementwise."), twin=standard("tanh"))
 sin = defprim("sin", np.sin, lambda g, ans, x: g * np.cos(x),
     facade=unary("Sine elementwise (radians)."))
 cos = defprim("cos", np.cos, lambda g, ans, x: -g * np.sin(x),
@@ -174,12 +179,13 @@ clip = defprim("clip", _clip,
 astype = defprim("astype", lambda x, dtype: x.astype(dtype),
     lambda g, ans, x, dtype: g.astype(x.dtype))
 
-lt = defprim("lt", np.less, facade=binary_operator("__lt__"))
-le = defprim("le", np.less_equal, facade=binary_operator("__le__"))
-gt = defprim("gt", np.greater, facade=binary_operator("__gt__"))
-ge = defprim("ge", np.greater_equal, facade=binary_operator("__ge__"))
-eq = defprim("eq", np.equal, facade=binary_operator("__eq__"))
-ne = defprim("ne", np.not_equal, facade=binary_operator("__ne__"))
+lt = defprim("lt", np.less, facade=binary_operator("__lt__"), twin=standard("less"))
+le = defprim("le", np.less_equal, facade=binary_operator("__le__"), twin=standard("less_equal"))
+gt = defprim("gt", np.greater, facade=binary_operator("__gt__"), twin=standard("greater"))
+ge = defprim("ge", np.greater_equal, facade=binary_operator("__ge__"),
+    twin=standard("greater_equal"))
+eq = defprim("eq", np.equal, facade=binary_operator("__eq__"), twin=standard("equal"))
+ne = defprim("ne", np.not_equal, facade=binary_operator("__ne__"), twin=standard("not_equal"))
 # Masks: logical on bool tensors (`causal & padding`, `~mask`), bitwise on int ones.
 bitwise_and = defprim("bitwise_and", _bitwise(np.bitwise_and, "&"),
     facade=binary_operator("__and__"))

@@ -8,7 +8,8 @@ does not have and numpy's per-op budget needs.  Where the standard lacks a funct
 (``erf``, scatter-add), a small per-library function stands in and any other library
 gets a ``BackendError`` naming the op.
 
-``layer_norm``'s twin stands beside it in ``stag/nn/_normalization.py``.  An op
+conv2d's and the pools' twins are in ``stag._ops.portable_windows``, ``layer_norm``'s
+beside it in ``stag/nn/_normalization.py``.  An op
 without a twin (einsum) computes on numpy only; the foreign path of ``stag._apply``
 refuses it by name.
 """
@@ -22,37 +23,19 @@ from typing import Any
 
 from stag._backends import library_dtype, name_of, numpy_dtype
 from stag._errors import BackendError, DTypeError
-from stag._ops import conv as conv  # the primitives this module twins: registered first,
-from stag._ops import defportable
-from stag._ops import elementwise as elementwise  # whatever the import order
-from stag._ops import linalg as linalg
+from stag._ops import defportable, standard_function
+from stag._ops import elementwise as elementwise  # the primitives this module twins:
+from stag._ops import linalg as linalg  # registered first, whatever the import order
 from stag._ops import movement as movement
-from stag._ops import pool as pool
+from stag._ops import namespace_of as ns
 from stag._ops import reduce as reduce
 
 Axis = int | tuple[int, ...] | None
 Fn = Callable[..., Any]
 
 
-def ns(x: Any) -> Any:
-    """The array-API namespace of ``x`` (the foreign path checked its inputs agree)."""
-    from array_api_compat import array_namespace
-
-    return array_namespace(x)
-
-
 def _zeros(x: Any) -> Any:
     return ns(x).zeros_like(x)
-
-
-def _function(name: str) -> Fn:
-    """The standard's function ``name`` on the inputs' namespace: ``exp``, ``add``..."""
-
-    def forward(*arrays: Any) -> Any:
-        return getattr(ns(arrays[0]), name)(*arrays)
-
-    forward.__name__ = name
-    return forward
 
 
 def _masked(cond: Any, g: Any) -> Any:
@@ -139,34 +122,18 @@ def _bitwise(name: str, symbol: str) -> Fn:
 
 
 # fmt: off
-defportable("add", _function("add"), lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-defportable("sub", _function("subtract"),
-    lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
-defportable("mul", _function("multiply"),
-    lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
-defportable("div", _function("divide"),
-    lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y)
-defportable("pow", _function("pow"),
+defportable("pow", standard_function("pow"),
     lambda g, ans, x, y: g * y * ns(x).pow(x, y - 1), _pow_exponent_vjp)
-defportable("maximum", _function("maximum"),
+defportable("maximum", standard_function("maximum"),
     lambda g, ans, x, y: g * _tie_share(x, y), lambda g, ans, x, y: g * _tie_share(y, x))
-defportable("minimum", _function("minimum"),
+defportable("minimum", standard_function("minimum"),
     lambda g, ans, x, y: g * _tie_share(y, x), lambda g, ans, x, y: g * _tie_share(x, y))
 defportable("where", lambda x, y, cond: ns(x).where(cond, x, y),
     lambda g, ans, x, y, cond: _masked(cond, g),
     lambda g, ans, x, y, cond: ns(g).where(cond, _zeros(g), g))
-defportable("neg", _function("negative"), lambda g, ans, x: -g)
-defportable("abs", _function("abs"), lambda g, ans, x: g * ns(x).sign(x))
-defportable("exp", _function("exp"), lambda g, ans, x: g * ans)
-defportable("log", _function("log"), lambda g, ans, x: g / x)
-defportable("log1p", _function("log1p"), lambda g, ans, x: g / (1 + x))
-defportable("log2", _function("log2"), lambda g, ans, x: g / (x * math.log(2)))
-defportable("log10", _function("log10"), lambda g, ans, x: g / (x * math.log(10)))
-defportable("expm1", _function("expm1"), lambda g, ans, x: g * (ans + 1))
-defportable("sqrt", _function("sqrt"), lambda g, ans, x: g / (2 * ans))
-defportable("tanh", _function("tanh"), lambda g, ans, x: g * (1 - ans * ans))
-defportable("sin", _function("sin"), lambda g, ans, x: g * ns(x).cos(x))
-defportable("cos", _function("cos"), lambda g, ans, x: -g * ns(x).sin(x))
+defportable("abs", standard_function("abs"), lambda g, ans, x: g * ns(x).sign(x))
+defportable("sin", standard_function("sin"), lambda g, ans, x: g * ns(x).cos(x))
+defportable("cos", standard_function("cos"), lambda g, ans, x: -g * ns(x).sin(x))
 defportable("erf", _erf,
     lambda g, ans, x: g * (2 / math.sqrt(math.pi)) * ns(x).exp(-x * x))
 defportable("gelu", _gelu, _gelu_vjp)
@@ -177,9 +144,6 @@ defportable("clip", lambda x, lo, hi: ns(x).clip(x, min=lo, max=hi),
     lambda g, ans, x, lo, hi: _masked((x >= lo) & (x <= hi), g))
 defportable("astype", lambda x, dtype: ns(x).astype(x, library_dtype(ns(x), dtype, "astype")),
     lambda g, ans, x, dtype: ns(g).astype(g, x.dtype))
-for _name, _api in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
-                     ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")):
-    defportable(_name, _function(_api))
 defportable("bitwise_and", _bitwise("bitwise_and", "&"))
 defportable("bitwise_or", _bitwise("bitwise_or", "|"))
 defportable("bitwise_xor", _bitwise("bitwise_xor", "^"))
@@ -221,7 +185,7 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return _summed_to(_transposed(x2) @ g2, tuple(y2.shape), tuple(y.shape))
 
 
-defportable("matmul", _function("matmul"), _matmul_vjp_x, _matmul_vjp_y)
+defportable("matmul", standard_function("matmul"), _matmul_vjp_x, _matmul_vjp_y)
 
 
 # ---------------------------------------------------------------------- movement
@@ -545,139 +509,4 @@ defportable("tril", _triangle(True), lambda g, ans, x, k: _triangle(True)(g, k))
 defportable("triu", _triangle(False), lambda g, ans, x, k: _triangle(False)(g, k))
 
 
-# ---------------------------------------------------------------------- windows
-# conv2d and the pools, with the standard's slicing: each kernel offset (i, j) is a
-# strided slice of the padded input (numpy's body takes them as one strided view).
-Pair = tuple[int, int]
-Padding = tuple[Pair, Pair]
-
-
-def _padded(x: Any, padding: Padding, fill: float = 0.0) -> Any:
-    (pt, pb), (pl, pr) = padding
-    if not (pt or pb or pl or pr):
-        return x
-    n, c, h, w = x.shape
-    out = ns(x).full((n, c, h + pt + pb, w + pl + pr), fill, dtype=x.dtype, device=_device(x))
-    out[:, :, pt : pt + h, pl : pl + w] = x
-    return out
-
-
-def _out_hw(padded: Any, kernel: Pair, stride: Pair) -> Pair:
-    return (
-        (padded.shape[2] - kernel[0]) // stride[0] + 1,
-        (padded.shape[3] - kernel[1]) // stride[1] + 1,
-    )
-
-
-def _offsets(kernel: Pair, stride: Pair, out: Pair) -> list[tuple[slice, slice, slice, slice]]:
-    """The slice of the padded input that each kernel offset (row-major) reads."""
-    return [
-        (
-            slice(None),
-            slice(None),
-            slice(i, i + stride[0] * (out[0] - 1) + 1, stride[0]),
-            slice(j, j + stride[1] * (out[1] - 1) + 1, stride[1]),
-        )
-        for i in range(kernel[0])
-        for j in range(kernel[1])
-    ]
-
-
-def _columns(x: Any, kernel: Pair, stride: Pair, padding: Padding) -> tuple[Any, Pair]:
-    """im2col: ``(N, C * kh * kw, Ho * Wo)``, rows ordered (c, i, j) as the weight's."""
-    xp, padded = ns(x), _padded(x, padding)
-    out = _out_hw(padded, kernel, stride)
-    windows = xp.stack([padded[s] for s in _offsets(kernel, stride, out)], axis=2)
-    n, c = x.shape[:2]
-    return xp.reshape(windows, (n, c * kernel[0] * kernel[1], out[0] * out[1])), out
-
-
-def _unpadded(dxp: Any, padding: Padding) -> Any:
-    (pt, pb), (pl, pr) = padding
-    return dxp[:, :, pt : dxp.shape[2] - pb, pl : dxp.shape[3] - pr]
-
-
-def _conv2d(x: Any, w: Any, *, stride: Pair, padding: Padding) -> Any:
-    xp = ns(x)
-    co, ci, kh, kw = w.shape
-    cols, (ho, wo) = _columns(x, (kh, kw), stride, padding)
-    out = xp.reshape(w, (co, ci * kh * kw)) @ cols
-    return xp.reshape(out, (x.shape[0], co, ho, wo))
-
-
-def _conv2d_vjp_x(g: Any, ans: Any, x: Any, w: Any, *, stride: Pair, padding: Padding) -> Any:
-    xp = ns(g)
-    co, ci, kh, kw = w.shape
-    n, _, ho, wo = g.shape
-    dcols = _transposed(xp.reshape(w, (co, ci * kh * kw))) @ xp.reshape(g, (n, co, ho * wo))
-    dcols = xp.reshape(dcols, (n, ci, kh * kw, ho, wo))
-    (pt, pb), (pl, pr) = padding
-    dxp = xp.zeros(
-        (n, ci, x.shape[2] + pt + pb, x.shape[3] + pl + pr), dtype=g.dtype, device=_device(g)
-    )
-    for k, cells in enumerate(_offsets((kh, kw), stride, (ho, wo))):  # col2im
-        dxp[cells] += dcols[:, :, k, ...]
-    return _unpadded(dxp, padding)
-
-
-def _conv2d_vjp_w(g: Any, ans: Any, x: Any, w: Any, *, stride: Pair, padding: Padding) -> Any:
-    xp = ns(g)
-    co, _, kh, kw = w.shape
-    n, _, ho, wo = g.shape
-    cols, _ = _columns(x, (kh, kw), stride, padding)
-    dw = xp.sum(xp.reshape(g, (n, co, ho * wo)) @ _transposed(cols), axis=0)
-    return xp.reshape(dw, tuple(w.shape))
-
-
-def _pool_windows(x: Any, kernel: Pair, stride: Pair, padding: Padding, fill: float) -> list[Any]:
-    padded = _padded(x, padding, fill)
-    return [padded[s] for s in _offsets(kernel, stride, _out_hw(padded, kernel, stride))]
-
-
-def _max_pool2d(x: Any, *, kernel: Pair, stride: Pair, padding: Padding) -> Any:
-    xp = ns(x)
-    windows = _pool_windows(x, kernel, stride, padding, -math.inf)
-    return xp.max(xp.stack(windows, axis=0), axis=0)
-
-
-def _max_pool2d_vjp(
-    g: Any, ans: Any, x: Any, *, kernel: Pair, stride: Pair, padding: Padding
-) -> Any:
-    # each window's gradient goes to its first maximum (row-major), as numpy's body does
-    xp = ns(g)
-    padded = _padded(x, padding, -math.inf)
-    out = _out_hw(padded, kernel, stride)
-    dxp = xp.zeros(tuple(padded.shape), dtype=g.dtype, device=_device(g))
-    taken = xp.zeros(tuple(ans.shape), dtype=xp.bool, device=_device(g))
-    for cells in _offsets(kernel, stride, out):
-        hit = (padded[cells] == ans) & ~taken
-        taken = taken | hit
-        dxp[cells] += _masked(hit, g)
-    return _unpadded(dxp, padding)
-
-
-def _symmetric(padding: Pair) -> Padding:
-    return ((padding[0], padding[0]), (padding[1], padding[1]))
-
-
-def _avg_pool2d(x: Any, *, kernel: Pair, stride: Pair, padding: Pair) -> Any:
-    windows = _pool_windows(x, kernel, stride, _symmetric(padding), 0.0)
-    total = windows[0]
-    for window in windows[1:]:
-        total = total + window
-    return total / (kernel[0] * kernel[1])
-
-
-def _avg_pool2d_vjp(g: Any, ans: Any, x: Any, *, kernel: Pair, stride: Pair, padding: Pair) -> Any:
-    xp = ns(g)
-    (ph, pw), (h, w) = padding, x.shape[2:]
-    dxp = xp.zeros((*x.shape[:2], h + 2 * ph, w + 2 * pw), dtype=g.dtype, device=_device(g))
-    share = g / (kernel[0] * kernel[1])
-    for cells in _offsets(kernel, stride, tuple(g.shape[2:])):
-        dxp[cells] += share
-    return _unpadded(dxp, _symmetric(padding))
-
-
-defportable("conv2d", _conv2d, _conv2d_vjp_x, _conv2d_vjp_w)
-defportable("max_pool2d", _max_pool2d, _max_pool2d_vjp)
-defportable("avg_pool2d", _avg_pool2d, _avg_pool2d_vjp)
+from stag._ops import portable_windows as portable_windows  # conv2d and the pools

@@ -19,7 +19,7 @@ from stag._dims import AnyShape, B, Dyn, N, S
 from stag._errors import ShapeError
 from stag._operands import DEFAULT_FLOAT, expect_tensor, promote
 from stag._ops import defportable, defprim
-from stag._ops.portable import ns
+from stag._ops import namespace_of as ns
 from stag._ops.reduce import count as reduce_count
 from stag._tensor import Tensor, apply
 
