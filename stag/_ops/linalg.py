@@ -96,10 +96,10 @@ def _contract(equation: str, arrays: Sequence[Array], sizes: dict[str, int]) -> 
 
 
 def _einsum_forward(*xs: Array, inputs: tuple[str, ...], output: str) -> Array:
-    return _contract(_equation(inputs, output), xs, _letter_sizes(inputs, xs))
+    return _contract(_equation(inputs, output), xs, letter_sizes(inputs, xs))
 
 
-def _letter_sizes(inputs: Sequence[str], xs: Sequence[Array]) -> dict[str, int]:
+def letter_sizes(inputs: Sequence[str], xs: Sequence[Array]) -> dict[str, int]:
     """Each letter's size once broadcast (a size-1 dim takes the other operands' size)."""
     sizes: dict[str, int] = {}
     for term, x in zip(inputs, xs, strict=True):
@@ -118,7 +118,7 @@ def _einsum_vjp(
     diagonal of a zeros array (through einsum's writable view).  The answer has the
     broadcast sizes; the engine sums it down to the operand's shape.
     """
-    term, sizes = inputs[argnum], _letter_sizes(inputs, xs)
+    term, sizes = inputs[argnum], letter_sizes(inputs, xs)
     others = [t for i, t in enumerate(inputs) if i != argnum] + [output]
     arrays = [x for i, x in enumerate(xs) if i != argnum] + [g]
     unique = "".join(dict.fromkeys(term))

@@ -188,6 +188,53 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 defportable("matmul", standard_function("matmul"), _matmul_vjp_x, _matmul_vjp_y)
 
 
+# einsum: not in the standard; PyTorch's and CuPy's own.  A letter repeated in one operand
+# (a diagonal) gets its gradient through an identity matrix: einsum("i,ij->ij", d, eye).
+_EINSUM = {"torch": "torch", "cupy": "cupy"}  # the modules with an einsum
+
+
+def _library_einsum(equation: str, *arrays: Any) -> Any:
+    name = name_of(arrays[0])
+    if name not in _EINSUM:
+        raise BackendError(f"einsum: the {name} backend has no einsum (the standard lacks it)")
+    return importlib.import_module(_EINSUM[name]).einsum(equation, *arrays)
+
+
+def _einsum(*xs: Any, inputs: tuple[str, ...], output: str) -> Any:
+    return _library_einsum(",".join(inputs) + "->" + output, *xs)
+
+
+def _einsum_vjp(
+    g: Any, ans: Any, *xs: Any, argnum: int, inputs: tuple[str, ...], output: str
+) -> Any:
+    xp, term, sizes = ns(g), inputs[argnum], linalg.letter_sizes(inputs, xs)
+    others = [t for i, t in enumerate(inputs) if i != argnum] + [output]
+    arrays = [x for i, x in enumerate(xs) if i != argnum] + [g]
+    unique = "".join(dict.fromkeys(term))
+    shared = "".join(c for c in unique if any(c in t for t in others))
+    found = _library_einsum(",".join(others) + "->" + shared, *arrays)
+    kept = [found.shape[shared.index(c)] if c in shared else 1 for c in unique]
+    found = xp.broadcast_to(xp.reshape(found, tuple(kept)), tuple(sizes[c] for c in unique))
+    if len(unique) == len(term):
+        return found
+    used = set("".join(inputs) + output)
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    spelled, eyes, seen = "", [], set()
+    for c in term:
+        if c in seen:  # a repeat: a fresh letter, tied to the first by an identity
+            f = next(fresh)
+            spelled += f
+            eyes.append((c + f, xp.eye(sizes[c], dtype=g.dtype, device=_device(g))))
+        else:
+            seen.add(c)
+            spelled += c
+    equation = ",".join([unique, *[e for e, _ in eyes]]) + "->" + spelled
+    return _library_einsum(equation, found, *[m for _, m in eyes])
+
+
+defportable("einsum", _einsum, _einsum_vjp)
+
+
 # ---------------------------------------------------------------------- movement
 def _inverse(axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted(range(len(axes)), key=axes.__getitem__))
