@@ -25,6 +25,7 @@ from stag._operands import (
     Scalar,
     cast,
     constants,
+    foreign_constant,
     kind,
     new_constant,
     not_tensors,
@@ -292,6 +293,11 @@ def binary(
         # library's dtype is not a key: new_constant makes its constant, uncached)
         constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
+        if type(x._data) is not ndarray:  # another library's: its cached constant, its dtype
+            constant = foreign_constant(y, x, prim.name)
+            if constant._data.dtype is x._data.dtype:
+                return apply2(prim, x, constant)
+            return binary(prim, x, constant)
         constant = new_constant(y, x, prim.name)
         return binary(prim, x, constant)  # an int tensor: promotion as for two tensors
     return apply2(prim, x, constant)

@@ -125,7 +125,7 @@ def device_of(array: object) -> str | None:
     return None if where in ("cpu", "CPU_DEVICE") else where
 
 
-def namespace(op: str, *arrays: object) -> Any:
+def namespace(op: str, *arrays: Any) -> Any:
     """The array-API namespace of ``arrays``: ``numpy`` itself for numpy arrays (numpy 2
     is a conforming namespace), else ``array_api_compat``'s.  Arrays of two libraries,
     or of one library on two devices, raise ``BackendError`` naming ``op`` and both."""
@@ -134,6 +134,12 @@ def namespace(op: str, *arrays: object) -> Any:
             break
     else:
         return np
+    first = type(arrays[0])
+    if all(type(a) is first for a in arrays):  # the usual case: one library, by type
+        xp = namespace_of(arrays[0])
+        where = arrays[0].device
+        if all(a.device == where for a in arrays):
+            return xp
     from array_api_compat import array_namespace
 
     try:
@@ -150,6 +156,19 @@ def namespace(op: str, *arrays: object) -> Any:
             f"{op}: tensors on two devices meet: {' and '.join(devices)}; move one first "
             f"(x.to({name_of(arrays[0])!r}, device={devices[-1]!r}))"
         )
+    return xp
+
+
+_namespaces: dict[type, Any] = {}  # array type -> its namespace (a pure function of it)
+
+
+def namespace_of(x: Any) -> Any:
+    """The array-API namespace of one array (``array_api_compat``'s, cached by type)."""
+    xp = _namespaces.get(type(x))
+    if xp is None:
+        from array_api_compat import array_namespace
+
+        xp = _namespaces[type(x)] = array_namespace(x)
     return xp
 
 

@@ -112,10 +112,10 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     A Python float meeting an integer tensor is float32, stag's default float (PyTorch's
     rule), and ``binary`` then computes in float32: never a silent float64.
     """
+    if type(like._data) is not np.ndarray:
+        return foreign_constant(value, like, op)
     number = python_number(op, value)
     dtype = like._data.dtype
-    if type(like._data) is not np.ndarray:
-        return _foreign_constant(number, like._data)
     if dtype.kind == "f":
         number = number.astype(dtype)
     elif number.dtype.kind == "f":
@@ -124,6 +124,26 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     constant._data.flags.writeable = False
     cache = constants.get(dtype)
     if cache is not None:
+        if len(cache) >= 1024:
+            cache.clear()
+        cache[value] = constant
+    return constant
+
+
+# Another library's constants, per (array type, dtype, device), by value: as numpy's
+foreign_constants: dict[tuple[type, Any, Any], dict[float, Tensor[()]]] = {}
+
+
+def foreign_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
+    """``new_constant`` for another library's tensor, cached as numpy's are."""
+    data = like._data
+    key = (type(data), data.dtype, data.device)
+    cache = foreign_constants.setdefault(key, {})
+    try:
+        return cache[value]
+    except (KeyError, TypeError):
+        constant = _foreign_constant(python_number(op, value), data)
+    if kind(data.dtype) == "f" and type(value) in (int, float, bool):
         if len(cache) >= 1024:
             cache.clear()
         cache[value] = constant

@@ -19,6 +19,7 @@ registers them all.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from stag._autograd import Array, Record, Vjp
+from stag._backends import namespace_of as namespace_of
 from stag._errors import format_shapes
 
 Forward = Callable[..., Array]
@@ -110,15 +112,28 @@ def standard(name: str) -> Standard:
     return Standard(name)
 
 
-def namespace_of(x: Any) -> Any:
-    """The array-API namespace of ``x`` (``array_api_compat``, imported at first use)."""
-    from array_api_compat import array_namespace
-
-    return array_namespace(x)
+# The standard's functions that are its arrays' operators too: the operator skips the
+# namespace lookup and array_api_compat's wrapper (a third of a small op's time on PyTorch)
+_OPERATORS: dict[str, Forward] = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "divide": operator.truediv,
+    "negative": operator.neg,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+    "equal": operator.eq,
+    "not_equal": operator.ne,
+}
 
 
 def standard_function(name: str) -> Forward:
-    """The standard's function ``name``, taken from its inputs' namespace at each call."""
+    """The standard's function ``name``, taken from its inputs' namespace at each call
+    (or its operator, where the standard defines one to mean the same)."""
+    if name in _OPERATORS:
+        return _OPERATORS[name]
 
     def forward(*arrays: Array) -> Array:
         result: Array = getattr(namespace_of(arrays[0]), name)(*arrays)
