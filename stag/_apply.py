@@ -23,7 +23,7 @@ from stag._errors import BackendError, ShapeError
 from stag._operands import (
     DEFAULT_FLOAT,
     Scalar,
-    cast,
+    astype_array,
     constants,
     foreign_constant,
     kind,
@@ -287,10 +287,13 @@ def binary(
         if xd.dtype is not yd.dtype and xd.dtype != yd.dtype:
             x, y = promote(prim.name, (x, y))
         if prim is elementwise.div and kind(x._data.dtype) in "iub":  # ints / ints: float32
-            x, y = Tensor(cast(x._data, DEFAULT_FLOAT)), Tensor(cast(y._data, DEFAULT_FLOAT))
+            x, y = (
+                Tensor(astype_array(x._data, DEFAULT_FLOAT)),
+                Tensor(astype_array(y._data, DEFAULT_FLOAT)),
+            )
         return apply2(prim, x, y)
     try:  # scalar_constant inlined (the per-op path): the constant is in x's dtype (another
-        # library's dtype is not a key: new_constant makes its constant, uncached)
+        # library's dtype is not a key of numpy's cache: foreign_constant has its own)
         constant = constants[x._data.dtype][y]
     except (KeyError, TypeError):
         if type(x._data) is not ndarray:  # another library's: its cached constant, its dtype

@@ -271,11 +271,22 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g
 
 
+_namespaces: dict[type, Any] = {}  # array type -> array_api_compat's namespace for it
+
+
+def _namespace(a: Array) -> Any:
+    """The array-API namespace of another library's array (cached by its type)."""
+    xp = _namespaces.get(type(a))
+    if xp is None:
+        from array_api_compat import array_namespace
+
+        xp = _namespaces[type(a)] = array_namespace(a)
+    return xp
+
+
 def _unbroadcast_foreign(g: Array, shape: tuple[int, ...]) -> Array:
     """``unbroadcast`` for another library's array (array API functions)."""
-    from array_api_compat import array_namespace
-
-    xp: Any = array_namespace(g)
+    xp = _namespace(g)
     extra = g.ndim - len(shape)
     if extra > 0:
         g = xp.sum(g, axis=tuple(range(extra)))
@@ -303,9 +314,7 @@ def _accumulate(leaf: Traced, g: Array, shared: bool) -> None:
 def _accumulate_foreign(leaf: Traced, g: Any) -> None:
     """``_accumulate`` for another library's array: a fresh sum or a copy, never ``g``
     itself (it may be a view, or passed to several tensors)."""
-    from array_api_compat import array_namespace
-
-    xp = array_namespace(g)
+    xp = _namespace(g)
     dtype = leaf._data.dtype
     previous = leaf._grad
     total = g if previous is None else previous + g
@@ -316,9 +325,7 @@ def filled_like(a: Array, value: Literal[0, 1]) -> Array:
     """Zeros or ones in ``a``'s shape, dtype and library (1: the seed of a backward)."""
     if isinstance(a, np.ndarray | np.generic):
         return np.ones_like(a) if value else np.zeros_like(a)
-    from array_api_compat import array_namespace
-
-    xp: Any = array_namespace(a)
+    xp = _namespace(a)
     filled: Array = xp.ones_like(a) if value else xp.zeros_like(a)
     return filled
 

@@ -107,6 +107,13 @@ def library(name: str) -> ModuleType:
         ) from None
 
 
+def foreign(array: object) -> str | None:
+    """The name of the backend an array of another library than numpy belongs to, or None
+    (a numpy array, a list, a number: host data)."""
+    name = name_of(array)
+    return name if name != "numpy" and name in LIBRARIES else None
+
+
 def name_of(array: object) -> str:
     """The backend an array belongs to (``"numpy"``, ``"torch"``, ...)."""
     if isinstance(array, np.ndarray | np.generic):
@@ -245,9 +252,7 @@ def copy(array: Any) -> Any:
     """A copy of an array of any backend, in the same library and on the same device."""
     if isinstance(array, np.ndarray):
         return array.copy()
-    from array_api_compat import array_namespace
-
-    return array_namespace(array).asarray(array, copy=True)
+    return namespace_of(array).asarray(array, copy=True)
 
 
 def place(array: Array) -> Any:
@@ -271,7 +276,7 @@ class _WithOut:
     def __init__(self, xp: Any) -> None:
         self._xp = xp
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # once per name: the wrapper is kept below
         function = getattr(self._xp, name)
 
         def call(*args: Any, out: Any = None, **kwargs: Any) -> Any:
@@ -281,10 +286,11 @@ class _WithOut:
             out[...] = result
             return out
 
+        setattr(self, name, call)
         return call
 
 
-_shims: dict[int, _WithOut] = {}
+_shims: dict[type, _WithOut] = {}  # array type -> its namespace with out=
 
 
 def kernels(array: Any) -> Any:
@@ -292,8 +298,7 @@ def kernels(array: Any) -> Any:
     ``out=`` keyword (``_WithOut``)."""
     if type(array) is np.ndarray:
         return np
-    xp = namespace("update", array)
-    shim = _shims.get(id(xp))
+    shim = _shims.get(type(array))
     if shim is None:
-        shim = _shims[id(xp)] = _WithOut(xp)
+        shim = _shims[type(array)] = _WithOut(namespace_of(array))
     return shim

@@ -109,8 +109,9 @@ def tensor(
     """
     if isinstance(data, Tensor):
         data = data._data
-    if backends.name_of(data) in ("torch", "cupy", "array_api_strict"):
-        return _foreign_tensor(data, requires_grad, dtype)  # stays in its library
+    library = backends.foreign(data)
+    if library is not None:
+        return _foreign_tensor(data, library, requires_grad, dtype)  # stays in its library
     if dtype is None and not isinstance(data, np.ndarray | np.generic):
         array = np.array(data)
         if array.dtype.kind == "f":
@@ -122,11 +123,13 @@ def tensor(
     return _leaf(array, requires_grad)
 
 
-def _foreign_tensor(data: Any, requires_grad: bool, dtype: DType | None) -> Tensor[*AnyShape]:
+def _foreign_tensor(
+    data: Any, library: str, requires_grad: bool, dtype: DType | None
+) -> Tensor[*AnyShape]:
     """``stag.tensor`` of another library's array: wrapped without a copy (PyTorch's
     ``requires_grad`` flag is left behind: stag records the graph)."""
-    backends.library(backends.name_of(data))  # its extras checked once (and set up)
-    if backends.name_of(data) == "torch":
+    backends.library(library)  # its extras checked (and set up)
+    if library == "torch":
         data = data.detach()
     out: Tensor[*AnyShape] = Tensor(data)
     if out.dtype.kind not in "fiub":

@@ -32,7 +32,7 @@ def kind(dtype: Any) -> str:
     return letter
 
 
-def cast(array: Array, dtype: np.dtype[Any]) -> Array:
+def astype_array(array: Array, dtype: np.dtype[Any]) -> Array:
     """``array`` in ``dtype`` through the ``astype`` primitive (its twin on another
     library), so that ``stag.compile``'s capture records the cast."""
     if type(array) is np.ndarray:
@@ -114,13 +114,8 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     """
     if type(like._data) is not np.ndarray:
         return foreign_constant(value, like, op)
-    number = python_number(op, value)
     dtype = like._data.dtype
-    if dtype.kind == "f":
-        number = number.astype(dtype)
-    elif number.dtype.kind == "f":
-        number = number.astype(DEFAULT_FLOAT)
-    constant: Tensor[()] = _tensor.Tensor(number)
+    constant: Tensor[()] = _tensor.Tensor(_constant_array(python_number(op, value), dtype))
     constant._data.flags.writeable = False
     cache = constants.get(dtype)
     if cache is not None:
@@ -130,6 +125,14 @@ def new_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     return constant
 
 
+def _constant_array(number: Array, dtype: Any) -> Array:
+    """A number's 0-d array in the dtype it takes beside a tensor of ``dtype`` (any
+    library's): that dtype if it is floating, else float32 for a float, else its own."""
+    if kind(dtype) == "f":
+        return number.astype(numpy_dtype(dtype))
+    return number.astype(DEFAULT_FLOAT) if number.dtype.kind == "f" else number
+
+
 # Another library's constants, per (array type, dtype, device), by value: as numpy's
 foreign_constants: dict[tuple[type, Any, Any], dict[float, Tensor[()]]] = {}
 
@@ -137,28 +140,17 @@ foreign_constants: dict[tuple[type, Any, Any], dict[float, Tensor[()]]] = {}
 def foreign_constant(value: Scalar, like: Tensor[*AnyShape], op: str) -> Tensor[()]:
     """``new_constant`` for another library's tensor, cached as numpy's are."""
     data = like._data
-    key = (type(data), data.dtype, data.device)
-    cache = foreign_constants.setdefault(key, {})
+    cache = foreign_constants.setdefault((type(data), data.dtype, data.device), {})
     try:
         return cache[value]
     except (KeyError, TypeError):
-        constant = _foreign_constant(python_number(op, value), data)
+        number = _constant_array(python_number(op, value), data.dtype)
+        constant: Tensor[()] = _tensor.Tensor(backends.like(number, data))
     if kind(data.dtype) == "f" and type(value) in (int, float, bool):
         if len(cache) >= 1024:
             cache.clear()
         cache[value] = constant
     return constant
-
-
-def _foreign_constant(number: Array, like: Any) -> Tensor[()]:
-    """A Python number as a 0-d array of ``like``'s library, device and (floating) dtype."""
-    if kind(like.dtype) == "f":
-        number = number.astype(numpy_dtype(like.dtype))
-    elif number.dtype.kind == "f":
-        number = number.astype(DEFAULT_FLOAT)
-    elif number.dtype.kind in "iu":
-        number = number.astype(np.int64)
-    return _tensor.Tensor(backends.like(number, like))
 
 
 def check_dtypes(name: str, x: Tensor[*AnyShape], y: Tensor[*AnyShape]) -> None:
@@ -191,7 +183,7 @@ def promote(name: str, tensors: Sequence[Tensor[*AnyShape]]) -> list[Tensor[*Any
         )
     (target,) = floats
     return [
-        t if d == target else _tensor.Tensor(cast(t._data, target))
+        t if d == target else _tensor.Tensor(astype_array(t._data, target))
         for t, d in zip(tensors, dtypes, strict=True)
     ]
 

@@ -137,8 +137,8 @@ def _gradient_array(like: Array, g: Array | None) -> Array:
         return _autograd.filled_like(like, 0)
     if type(g) is np.ndarray:
         return np.asarray(g, dtype=like.dtype)
-    cast: Array = backends.kernels(g).astype(g, like.dtype)  # another library's: its astype
-    return cast
+    converted: Array = backends.kernels(g).astype(g, like.dtype)  # another library: its astype
+    return converted
 
 
 @overload

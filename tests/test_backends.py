@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 from unittest import mock
 
 import numpy as np
@@ -33,6 +34,7 @@ from stag import BackendError, _apply, nn
 from stag._ops import PRIMITIVES
 from stag.optim import SGD, Adam
 
+N = TypeVar("N")
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_strict")
 
@@ -298,6 +300,16 @@ def test_repr_pickle_and_shapecheck_on_torch() -> None:
         return t[0]
 
     assert first_row(x).shape == (3,)
+
+    @stag.shapecheck
+    def same(a: stag.Tensor[N, N], b: stag.Tensor[N]) -> stag.Tensor[N]:
+        return b
+
+    with stag.default_backend("torch"):
+        square, row = stag.ones(2, 2), stag.ones(3)
+    # shapes print as tuples, not as torch.Size([2, 2])
+    with pytest.raises(stag.ShapeError, match=r"N=2 was bound by a \(2, 2\)"):
+        same(square, row)
 
 
 # the op, autograd, in-place, creation, indexing and nn test modules, which make their

@@ -121,7 +121,7 @@ class Checker:
             else:
                 continue  # a default: the function's own business
             if plain is not None and type(value) is Tensor:  # the common case, inlined
-                reason = match(plain, value.shape, memo, name)
+                reason = match(plain, value._data.shape, memo, name)
                 if reason is not None:
                     self._check(spec, value, memo, site, reason)
             else:
@@ -158,7 +158,7 @@ class Checker:
         __tracebackhide__ = True
         plain = self.plain_ret
         if plain is not None and type(value) is Tensor:  # the common case, inlined
-            reason = match(plain, value.shape, memo, _RETURNED)
+            reason = match(plain, value._data.shape, memo, _RETURNED)
             if reason is not None:
                 self._check(plain, value, memo, _RETURN, reason)
         elif self.ret is not None:
@@ -219,7 +219,7 @@ class Checker:
             reason = None
             if plain is not None and type(element) is Tensor:  # without a Site per item
                 by = f"{site.by}[{key!r}]" if binds else ""  # named only where a dim binds
-                reason = match(plain, element.shape, memo, by)
+                reason = match(plain, element._data.shape, memo, by)
                 if reason is None:
                     continue
             self._check(item, element, memo, site.item(key), reason)

@@ -47,7 +47,7 @@ def match(spec: TensorSpec, shape: tuple[int, ...], memo: Memo, by: str) -> str 
             if is_product(dim):
                 memo[PRODUCTS] = ((), "", ())
         elif bound[0] != shape[i]:
-            return f"{dim_name(dim)}={bound[0]} was bound by {bound[1]} {bound[2]}"
+            return f"{dim_name(dim)}={bound[0]} was bound by {bound[1]} {tuple(bound[2])}"
     if PRODUCTS in memo and (reason := _products(memo)) is not None:
         return reason
     if spec.prefix is not None:
@@ -56,7 +56,7 @@ def match(spec: TensorSpec, shape: tuple[int, ...], memo: Memo, by: str) -> str 
         if bound is None:
             memo[spec.prefix] = (prefix, by, shape)
         elif bound[0] != prefix:
-            return f"*{dim_name(spec.prefix)}={bound[0]} was bound by {bound[1]} {bound[2]}"
+            return f"*{dim_name(spec.prefix)}={bound[0]} was bound by {bound[1]} {tuple(bound[2])}"
     return None
 
 
@@ -74,12 +74,10 @@ def _products(memo: Memo) -> str | None:
             for f, s in zip(factors(dim), sizes, strict=True)
         )
         if not unknown and known != size:
-            return f"{dim_name(dim)}={size} (bound by {by} {shape}) but {shown} is {known}"
+            return f"{dim_name(dim)}={size} (bound by {by} {tuple(shape)}) but {shown} is {known}"
         if len(unknown) == 1 and not is_product(unknown[0]):
             if known == 0 or size % known:
-                return (
-                    f"{dim_name(dim)}={size} (bound by {by} {shape}) is not a multiple of {known}"
-                )
+                return f"{dim_name(dim)}={size} (bound by {by} {tuple(shape)}) is not a multiple of {known}"
             memo[unknown[0]] = (size // known, f"{by} (as {dim_name(dim)})", shape)
     return None
 
