@@ -31,10 +31,42 @@ def public_names(namespace: str) -> list[str]:
     ]
 
 
+def inherited(value: object) -> list[str]:
+    """The members ``value`` (a class) inherits from classes of stag that no page documents.
+
+    ``Tensor`` stands on ``stag._values.Values``: a user reads ``numpy`` and ``shape``
+    as ``Tensor``'s, so its page lists them as its own.
+    """
+    if not inspect.isclass(value):
+        return []
+    public = {
+        id(getattr(importlib.import_module(ns), name))
+        for ns in NAMESPACES
+        for name in public_names(ns)
+    }
+    names = {
+        name: None
+        for base in value.__mro__[1:]
+        if base.__module__.split(".")[0] == "stag" and id(base) not in public
+        for name, member in vars(base).items()
+        if (inspect.isfunction(member) or isinstance(member, property))
+        and not (name.startswith("_") and not name.startswith("__"))
+        and name not in vars(value)
+    }
+    return list(names)
+
+
+def block(namespace: str, name: str) -> str:
+    members = inherited(getattr(importlib.import_module(namespace), name))
+    if not members:
+        return f"::: {namespace}.{name}"
+    return f"::: {namespace}.{name}\n    options:\n      inherited_members: {members}"
+
+
 def page(namespace: str) -> str:
     module = importlib.import_module(namespace)
     summary = (inspect.getdoc(module) or "").split("\n\n", 1)[0]
-    blocks = [f"::: {namespace}.{name}" for name in public_names(namespace)]
+    blocks = [block(namespace, name) for name in public_names(namespace)]
     return f"# `{namespace}`\n\n{summary}\n\n" + "\n\n".join(blocks) + "\n"
 
 

@@ -10,10 +10,9 @@ generated from their declarations in ``stag._ops`` (``python -m stag._codegen``)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +20,7 @@ import numpy.typing as npt
 from stag import _autograd
 from stag import _backends as backends
 from stag import _composites as composites
-from stag._autograd import Array, Record, RecordView
+from stag._autograd import Array, RecordView
 from stag._dims import L1, AnyShape, B, Dyn, K, M, N, P, Prod, S, Shape
 from stag._errors import DTypeError, ShapeError
 from stag._indexing import IndexItem, check_index
@@ -34,77 +33,29 @@ from stag._operands import (
     scalar_constant,
 )
 from stag._ops import Primitive, elementwise, linalg, movement, reduce
-from stag._pytorch_names import TENSOR_ATTRIBUTES, ElementCount, refusal, refuse_keywords
+from stag._pytorch_names import TENSOR_ATTRIBUTES, refusal, refuse_keywords
+from stag._values import Values
 
 L2: TypeAlias = Literal[2]
 L3: TypeAlias = Literal[3]
 FullSlice: TypeAlias = "slice[None, None, None]"  # `:`; `a:b` is slice[int, int, None]
 
-if TYPE_CHECKING:
-    from typing_extensions import CapsuleType  # for DLPack (types.CapsuleType from 3.13)
-
 _FLOAT64 = np.dtype(np.float64)
 Axis = int | tuple[int, ...] | None
 
 
-class Tensor(Generic[*Shape]):
+class Tensor(Values[*Shape]):
     """An n-d array of numbers whose shape is part of its static type.
 
     ``Tensor[Batch, Literal[784]]`` is a matrix with a run-time number of
     rows and 784 columns.  Values live in a numpy array (float32 unless asked
     otherwise); an op on tensors that require grad records itself so that
-    ``backward()`` can compute gradients.
+    ``backward()`` can compute gradients.  What a tensor is (its array, sizes, dtype, and
+    the ways its values leave stag: ``numpy()``, DLPack, ``item()``) is its base,
+    ``stag._values.Values``; this class adds how it is computed and traced.
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_record", "_requires_grad", "_seq", "_version")
-    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
-
-    _data: Array
-    _grad: Array | None
-    _requires_grad: bool
-    _record: Record | None
-    _version: int
-    _seq: int
-
-    def __init__(self, data: Array, *, requires_grad: bool = False) -> None:
-        """Wrap ``data`` without copying; prefer ``stag.tensor`` in user code."""
-        self._data = data
-        self._grad = None
-        self._requires_grad = requires_grad
-        self._record = None
-        self._version = 0
-        self._seq = next(_autograd.creation_order)
-
-    # ----------------------------------------------------------------- state
-    @property
-    def shape(self) -> tuple[*Shape]:
-        """The sizes, as a plain tuple of ints at run time."""
-        shape = self._data.shape
-        return shape if type(shape) is tuple else tuple(shape)  # torch.Size is a subclass
-
-    @property
-    def ndim(self) -> int:
-        return self._data.ndim
-
-    @property
-    def size(self) -> int:
-        return ElementCount(math.prod(self._data.shape))
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """numpy's dtype of the values, whichever library holds them."""
-        dtype = self._data.dtype
-        return dtype if isinstance(dtype, np.dtype) else backends.numpy_dtype(dtype)
-
-    @property
-    def backend(self) -> str:
-        """The array library that holds the values: ``"numpy"``, ``"torch"``, ``"cupy"``."""
-        return backends.name_of(self._data)
-
-    @property
-    def device(self) -> str:
-        """Where the values are, in their library's spelling: ``"cpu"``, ``"cuda:0"``."""
-        return backends.device_of(self._data) or "cpu"
+    __slots__ = ()  # the fields are Values'
 
     def to(self, backend: str, device: str | None = None) -> Tensor[*Shape]:
         """The values in another library (``"numpy"``, ``"torch"``, ``"cupy"``) and on
@@ -183,64 +134,6 @@ class Tensor(Generic[*Shape]):
                 return apply(elementwise.astype, self, dtype=target)
         return apply(elementwise.astype, self, dtype=target)
 
-    def numpy(self) -> npt.NDArray[Any]:
-        """A read-only view of the values (copy it to modify); another library's values
-        are copied to the host first, unless they are a CPU PyTorch tensor's."""
-        view = backends.to_numpy(self._data).view()
-        view.flags.writeable = False
-        return view
-
-    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Array:
-        if copy:
-            return np.array(self._data, dtype=dtype)
-        view = self.numpy()
-        return view if dtype is None else view.astype(dtype)
-
-    # DLPack, for zero-copy exchange (stag.from_dlpack goes the other way; see stag/_dlpack.py)
-    def __dlpack__(
-        self,
-        *,
-        stream: None = None,
-        max_version: tuple[int, int] | None = None,
-        dl_device: tuple[int, int] | None = None,
-        copy: bool | None = None,
-    ) -> CapsuleType:
-        """The values as a DLPack capsule, shared and read-only (``torch.from_dlpack(t)``).
-
-        A consumer of DLPack before 1.0 (no ``max_version``), which cannot mark them
-        read-only, gets numpy's ``BufferError``: give it ``t.numpy().copy()``.
-        """
-        return self.numpy().__dlpack__(
-            stream=stream, max_version=max_version, dl_device=dl_device, copy=copy
-        )
-
-    def __dlpack_device__(self) -> tuple[int, int]:
-        """``(1, 0)``: DLPack's CPU (stag's values live in host memory)."""
-        return self._data.__dlpack_device__()
-
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ShapeError(f"item: expected a tensor with one element, got shape {self.shape}")
-        value: float = backends.to_numpy(self._data).item()  # a Python int or float
-        return value
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __bool__(self) -> bool:
-        if self.size != 1:
-            raise ShapeError(
-                f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
-                "use .any() style reductions or compare shapes explicitly"
-            )
-        return bool(self._data)
-
-    def __len__(self) -> int:
-        if self._data.ndim == 0:
-            raise ShapeError("len: a 0-d tensor has no length")
-        return int(self._data.shape[0])
-
     def __iter__(self: Tensor[N, *S]) -> Iterator[Tensor[*S]]:
         for i in range(len(self)):
             yield self[i]
@@ -259,17 +152,6 @@ class Tensor(Generic[*Shape]):
     def __copy__(self) -> Tensor[*Shape]:
         """``copy.copy``: an independent leaf with its own copy of the values."""
         return _rebuild(backends.copy(self._data), self._requires_grad, self._grad)
-
-    def __repr__(self) -> str:
-        body = np.array2string(
-            self.numpy(), precision=4, threshold=20, separator=", ", prefix="tensor("
-        )
-        extra = f", grad_fn={self.grad_fn!r}" if self._record is not None else ""
-        if self._requires_grad and self._record is None:
-            extra = ", requires_grad=True"
-        if type(self._data) is not np.ndarray:
-            extra += f", backend={self.backend!r}, device={self.device!r}"
-        return f"tensor({body}, shape={self.shape}, dtype={self.dtype}{extra})"
 
     # -------------------------------------------------------------- autograd
     def backward(self: Tensor[()], *, retain_graph: bool = False) -> None:

@@ -221,6 +221,7 @@ _DATA = (
     "take the same branch and numbers; return the tensor from the compiled function and "
     "read it outside"
 )
+_INHERITED = object()  # a patched name the class itself did not have
 _REFUSED_METHODS = {
     "item": _DATA,
     "numpy": _DATA,
@@ -261,9 +262,10 @@ def hooks(rec: Recorder) -> Iterator[None]:
     saved: list[tuple[object, str, object]] = []
 
     def patch(owner: object, name: str, value: object) -> None:
-        saved.append(
-            (owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
-        )
+        if isinstance(owner, type):  # its own attribute; Tensor's numpy, item, ... are Values'
+            saved.append((owner, name, owner.__dict__.get(name, _INHERITED)))
+        else:
+            saved.append((owner, name, getattr(owner, name)))
         setattr(owner, name, value)
 
     for prim in PRIMITIVES.values():
@@ -289,7 +291,10 @@ def hooks(rec: Recorder) -> Iterator[None]:
     finally:
         active.recorder = None
         for owner, name, value in reversed(saved):
-            setattr(owner, name, value)
+            if value is _INHERITED:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
 
 
 _RANDOM = (
