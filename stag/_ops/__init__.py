@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -147,41 +147,25 @@ def _broadcast_message(name: str, datas: tuple[Array, ...], _kw: dict[str, Any])
     return f"{name}: shapes {format_shapes([d.shape for d in datas])} cannot be broadcast"
 
 
+@dataclass(slots=True, eq=False)  # eq=False: a primitive is itself, hashed by identity
 class Primitive:
     """One differentiable (or not) op: its forward and its VJPs, side by side."""
 
-    __slots__ = (
-        "_error_text",
-        "facade",
-        "forward",
-        "freed_record",
-        "name",
-        "portable",
-        "variadic",
-        "vjps",
-    )
+    name: str
+    forward: Forward
+    vjps: tuple[Vjp, ...]
+    _: KW_ONLY
+    variadic: bool
+    error_text: ErrorText | None
+    facade: Facade | None
+    # what backward leaves on a tensor this primitive made once its graph is freed
+    freed_record: Record = field(init=False)
+    # the same op on any array-API library's arrays (``stag._ops.portable``), or None:
+    # a numpy-only op, refused on another backend
+    portable: Primitive | None = field(default=None, init=False)
 
-    def __init__(
-        self,
-        name: str,
-        forward: Forward,
-        vjps: tuple[Vjp, ...],
-        *,
-        variadic: bool,
-        error_text: ErrorText | None,
-        facade: Facade | None,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.vjps = vjps
-        self.variadic = variadic
-        self.facade = facade
-        self._error_text = error_text
-        # what backward leaves on a tensor this primitive made once its graph is freed
-        self.freed_record: Record = (self, (), (), {}, ())
-        # the same op on any array-API library's arrays (``stag._ops.portable``), or None:
-        # a numpy-only op, refused on another backend
-        self.portable: Primitive | None = None
+    def __post_init__(self) -> None:
+        self.freed_record = (self, (), (), {}, ())
 
     @property
     def differentiable(self) -> bool:
@@ -195,8 +179,8 @@ class Primitive:
             return (
                 f"{self.name}: axis {kwargs.get('axis')} is out of range for shape {datas[0].shape}"
             )
-        if self._error_text is not None:
-            return self._error_text(datas, kwargs)
+        if self.error_text is not None:
+            return self.error_text(datas, kwargs)
         if "broadcast" in str(exc):
             return _broadcast_message(self.name, datas, kwargs)
         return f"{self.name}: {exc} (shapes {format_shapes([d.shape for d in datas])})"
@@ -250,7 +234,7 @@ def defportable(name: str, forward: Forward, *vjps: Vjp) -> None:
         forward,
         vjps,
         variadic=prim.variadic,
-        error_text=prim._error_text,
+        error_text=prim.error_text,
         facade=None,
     )
 
