@@ -81,7 +81,6 @@ REDUCTION_RULE = [
     ("Tensor[N, *B]", "axis: Literal[0], *, keepdims: Literal[True]", "Tensor[L1, *B]"),
     ("", "axis: Axis = None, *, keepdims: bool = False", "Tensor[*AnyShape]"),
 ]
-REDUCTION_IMPL = ("", "axis: Axis = None, *, keepdims: bool = False", "Tensor[*AnyShape]")
 
 INDEX_RULE = [
     ("", "axis: None = None", "Tensor[()]"),
@@ -89,7 +88,6 @@ INDEX_RULE = [
     ("Tensor[N, *B]", "axis: Literal[0]", "Tensor[*B]"),
     ("", "axis: int | None = None", "Tensor[*AnyShape]"),
 ]
-INDEX_IMPL = ("", "axis: int | None = None", "Tensor[*AnyShape]")
 
 # As functions, the same shape comes last: mypy finds a first `x: Tensor[*Shape], y:
 # Tensor[*Shape]` broader than every other form (it solves `*Shape` by joining).
@@ -287,19 +285,18 @@ def tensor_unary() -> Iterator[str]:
 def tensor_reductions() -> Iterator[str]:
     for name, facade, prim in facades():
         if facade.rule == "reduction":
-            rule, impl = with_extra(REDUCTION_RULE, facade.extra), REDUCTION_IMPL
+            rule = with_extra(REDUCTION_RULE, facade.extra)
             call = "self, axis=axis, keepdims=keepdims"
             if facade.extra:
-                impl = with_extra([impl], facade.extra)[0]
                 names = [part.split(":")[0].strip() for part in facade.extra.split(",")]
                 call = ", ".join(["self, axis, keepdims", *names]) if facade.impl else call
         elif facade.rule == "index":
-            rule, impl, call = INDEX_RULE, INDEX_IMPL, "self, axis=axis, keepdims=False"
+            rule, call = INDEX_RULE, "self, axis=axis, keepdims=False"
         else:
             continue
         family = "reduce" if prim is None else family_of(prim)
         yield from overloads(name, rule, "    ")
-        self_type, params, result = impl
+        self_type, params, result = rule[-1]  # the last overload, any axis, is the implementation
         # **pytorch catches PyTorch's keywords (dim=, keepdim=) at run time only: the
         # overloads above take none, so the checkers still refuse them.
         yield from signature(
