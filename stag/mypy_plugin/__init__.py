@@ -98,6 +98,43 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
+# The hooked names (stag/mypy_plugin/_targets.py) and their hooks: mypy asks for a hook
+# at every call it checks, so the tables are built once.
+METHOD_HOOKS: dict[str, Callable[[MethodContext], Type]] = {
+    target.TENSOR_FLATTEN: flatten_hook,
+    target.TENSOR_RESHAPE: reshape_hook,
+    target.TENSOR_PERMUTE: permute_hook,
+    target.TENSOR_SQUEEZE: squeeze_hook,
+    target.TENSOR_UNSQUEEZE: unsqueeze_hook,
+    target.TENSOR_REPEAT: repeat_hook,
+    target.TENSOR_TILE: tile_hook,
+    target.TENSOR_EXPAND: dims_hook,
+    target.TENSOR_ASSERT_SHAPE: dims_hook,
+    target.FLATTEN_CALL: flatten_module_hook,
+    target.CONV2D_CALL: conv2d_call_hook,
+    target.MAX_POOL2D_CALL: max_pool2d_call_hook,
+}
+FUNCTION_HOOKS: dict[str, Callable[[FunctionContext], Type]] = {
+    target.CONCAT: concat_hook,
+    target.STACK: stack_hook,
+    target.EINSUM: einsum_hook,
+    target.CONV2D: conv2d_hook,
+    target.MAX_POOL2D: max_pool2d_hook,
+    target.CONV2D_MODULE: conv2d_init_hook,
+    target.MAX_POOL2D_MODULE: max_pool2d_init_hook,
+    target.ZEROS: dims_hook,
+    target.ONES: dims_hook,
+    target.RAND: dims_hook,
+    target.RANDN: dims_hook,
+    target.FULL: full_hook,
+    target.ARANGE: arange_hook,
+    target.EYE: eye_hook,
+    target.LINSPACE: count_hook(2),
+    target.RANDINT: trailing_dims_hook(2),
+    target.PROD: prod_hook,
+}
+
+
 class StagPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
@@ -111,41 +148,10 @@ class StagPlugin(Plugin):
         return self.sources
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        return {
-            target.TENSOR_FLATTEN: flatten_hook,
-            target.TENSOR_RESHAPE: reshape_hook,
-            target.TENSOR_PERMUTE: permute_hook,
-            target.TENSOR_SQUEEZE: squeeze_hook,
-            target.TENSOR_UNSQUEEZE: unsqueeze_hook,
-            target.TENSOR_REPEAT: repeat_hook,
-            target.TENSOR_TILE: tile_hook,
-            target.TENSOR_EXPAND: dims_hook,
-            target.TENSOR_ASSERT_SHAPE: dims_hook,
-            target.FLATTEN_CALL: flatten_module_hook,
-            target.CONV2D_CALL: conv2d_call_hook,
-            target.MAX_POOL2D_CALL: max_pool2d_call_hook,
-        }.get(fullname)
+        return METHOD_HOOKS.get(fullname)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        return {
-            target.CONCAT: concat_hook,
-            target.STACK: stack_hook,
-            target.EINSUM: einsum_hook,
-            target.CONV2D: conv2d_hook,
-            target.MAX_POOL2D: max_pool2d_hook,
-            target.CONV2D_MODULE: conv2d_init_hook,
-            target.MAX_POOL2D_MODULE: max_pool2d_init_hook,
-            target.ZEROS: dims_hook,
-            target.ONES: dims_hook,
-            target.RAND: dims_hook,
-            target.RANDN: dims_hook,
-            target.FULL: full_hook,
-            target.ARANGE: arange_hook,
-            target.EYE: eye_hook,
-            target.LINSPACE: count_hook(2),
-            target.RANDINT: trailing_dims_hook(2),
-            target.PROD: prod_hook,
-        }.get(fullname)
+        return FUNCTION_HOOKS.get(fullname)
 
     def _is_module(self, fullname: str) -> bool:
         """A subclass of `stag.nn.Module` (a constructor call's hook is the class's)."""
