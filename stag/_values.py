@@ -114,13 +114,53 @@ class Values(Generic[*Shape]):
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ShapeError(f"item: expected a tensor with one element, got shape {self.shape}")
-        value: float = backends.to_numpy(self._data).item()  # a Python int or float
-        return value
+        return self._value("item")
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._value("float"))
+
+    def __int__(self) -> int:
+        """``int(t)``: a one-element tensor's value, truncated toward 0, as PyTorch's."""
+        return int(self._value("int"))
+
+    def __index__(self) -> int:
+        """A 0-d integer tensor as an index or a count (``items[t]``, ``range(t)``), as
+        numpy's and PyTorch's; another shape, a float or a bool tensor is refused.
+
+        Typed for every tensor, as numpy's ``ndarray.__index__`` is: mypy matches
+        ``SupportsIndex`` without a method's self-type, so a ``Tensor[()]`` self would
+        split the two checkers' verdicts on ``items[t]``.
+        """
+        if self._data.ndim != 0:
+            raise TypeError(
+                f"index: only a 0-d integer tensor can be an index, got shape {self.shape}; "
+                "int(t) is a one-element tensor's value"
+            )
+        if self.dtype.kind not in "iu":
+            raise TypeError(
+                f"index: only an integer tensor can be an index, got dtype {self.dtype}; "
+                "int(t) truncates a float"
+            )
+        return int(self._value("index"))
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats its value, as PyTorch's; another tensor
+        formats as ``str(t)`` and refuses a format spec."""
+        if self._data.ndim == 0:
+            return format(self._value("format"), spec)
+        if spec:
+            raise TypeError(
+                f"format: the spec {spec!r} formats a 0-d tensor's value, got shape "
+                f"{self.shape}; format t.numpy() or its items instead"
+            )
+        return str(self)
+
+    def _value(self, op: str) -> float:
+        """The one value as a Python int, float or bool; ``op`` names the caller's form."""
+        if self.size != 1:
+            raise ShapeError(f"{op}: expected a tensor with one element, got shape {self.shape}")
+        value: float = backends.to_numpy(self._data).item()  # a Python int, float or bool
+        return value
 
     def __bool__(self) -> bool:
         if self.size != 1:

@@ -286,8 +286,13 @@ def test_data_dependent_python_is_refused_at_the_users_line() -> None:
     assert "random draw" in _capture_error(lambda t: t + stag.randn(3), x)
     assert "random draw" in _capture_error(lambda t: F.dropout(t, 0.5), x)
     assert "zero_" in _capture_error(lambda t: stag.zeros(3).zero_(), x)
-    # the hooks are gone after a refusal: eager work reads values again
+    assert "Tensor.__int__" in _capture_error(lambda t: t * int(t.sum()), x)
+    assert "Tensor.__format__" in _capture_error(lambda t: t * len(f"{t.sum():.1f}"), x)
+    assert "Tensor.__index__" in _capture_error(lambda t: [t, t * 2][stag.tensor(1)], x)
+    # the hooks are gone after a refusal: eager work reads values again, and a method
+    # Tensor inherits (numpy, item: Values') is its base's again, not a copy on Tensor
     assert (x * 2).sum().item() == 6.0
+    assert "numpy" not in vars(Tensor) and "item" not in vars(Tensor)
 
 
 def test_an_error_inside_the_function_says_it_was_captured() -> None:

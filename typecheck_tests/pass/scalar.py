@@ -33,3 +33,8 @@ assert_type(c * x, Tensor[Batch, L3])
 assert_type(x - c, Tensor[Batch, L3])
 # A full reduction is 0-d and mixes with other 0-d tensors.
 assert_type(x.sum() / x.max() + c, Tensor[()])
+# A 0-d tensor's value as a Python int, an index or a count, and formatted (f"{loss:.4f}").
+assert_type(int(out), int)
+assert_type([10, 20, 30][stag.tensor(1)], int)
+assert_type(range(stag.tensor(3)), range)
+assert_type(f"{out:.3f}", str)
