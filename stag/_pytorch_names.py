@@ -80,6 +80,17 @@ TENSOR_ATTRIBUTES: Mapping[str, str] = {
     "is_contiguous": "nothing: stag's arrays need no contiguous copy",
     "any": "x.astype(np.float32).max() > 0, or x.numpy().any() outside the graph",
     "all": "x.astype(np.float32).min() > 0, or x.numpy().all() outside the graph",
+    "t": "x.T (or x.swapaxes(-2, -1) under batch dims)",
+    "flip": "a negative-step slice: x[::-1] flips axis 0, x[:, ::-1] axis 1",
+    "isnan": "x != x (a bool tensor), or np.isnan(x.numpy()) outside the graph",
+    "isinf": "abs(x) == float('inf'), or np.isinf(x.numpy()) outside the graph",
+    "isfinite": "np.isfinite(x.numpy()) outside the graph",
+    "sign": "x / abs(x) where x != 0",
+    "logsumexp": "stag.nn.functional.logsumexp(x, axis=...)",
+    "dot": "x @ y (two vectors give a 0-d tensor)",
+    "outer": "x[:, None] * y[None, :]",
+    "nonzero": "np.nonzero(x.numpy()) outside the graph; x.masked_select(mask) for the values",
+    "unique": "np.unique(x.numpy()) outside the graph",
 }
 
 # Functions of ``torch`` (as ``stag``), ``torch.nn.functional`` and ``torch.nn``.
@@ -113,6 +124,24 @@ STAG_FUNCTIONS: Mapping[str, str] = {
     "clip": "x.clip(lo, hi)",
     "pow": "x ** p",
     "sign": "x / abs(x) where x != 0",
+    "min": "x.min(axis=...) (values) and x.argmin(axis=...) (indices)",
+    "argmin": "x.argmin(axis=...)",
+    "norm": "x.norm(axis=...)",
+    "var": "x.var(axis=...)",
+    "std": "x.std(axis=...)",
+    "sort": "x.sort(axis=...)",
+    "topk": "x.topk(k, axis=...)",
+    "chunk": "x.chunk(n, axis=...)",
+    "flip": "a negative-step slice: x[::-1] flips axis 0, x[:, ::-1] axis 1",
+    "isnan": "x != x (a bool tensor), or np.isnan(x.numpy()) outside the graph",
+    "isinf": "abs(x) == float('inf'), or np.isinf(x.numpy()) outside the graph",
+    "isfinite": "np.isfinite(x.numpy()) outside the graph",
+    "allclose": "np.allclose(a.numpy(), b.numpy())",
+    "logsumexp": "stag.nn.functional.logsumexp(x, axis=...)",
+    "dot": "a @ b (two vectors give a 0-d tensor)",
+    "outer": "a[:, None] * b[None, :]",
+    "trace": "stag.einsum('ii->', x)",
+    "numel": "x.size (the element count, as numpy's)",
 }
 
 NN_FUNCTIONAL: Mapping[str, str] = {

@@ -109,3 +109,17 @@ def test_stags_spellings_give_pytorchs_values() -> None:
     assert np.array_equal(t.sum(axis=1).numpy(), t.numpy().sum(1))
     assert F.softmax(t, axis=-1).shape == (3, 4)
     assert stag.concat([t, t], axis=1).shape == (3, 8)
+    # the hints for flip, isnan, logsumexp, dot, outer, trace and t()
+    a = t.numpy()
+    assert np.array_equal(t[::-1].numpy(), np.flip(a, 0))
+    assert np.array_equal(t[:, ::-1].numpy(), np.flip(a, 1))
+    nan = stag.tensor(np.array([1.0, np.nan]))
+    assert (nan != nan).numpy().tolist() == [False, True]  # noqa: PLR0124  # the hint itself
+    expected = np.log(np.exp(a).sum(-1))
+    np.testing.assert_allclose(F.logsumexp(t, axis=-1).numpy(), expected, rtol=1e-6)
+    v = t[0]
+    np.testing.assert_allclose((v @ v).item(), a[0] @ a[0], rtol=1e-6)
+    np.testing.assert_allclose((v[:, None] * v[None, :]).numpy(), np.outer(a[0], a[0]))
+    square = t[:, :3]
+    np.testing.assert_allclose(stag.einsum("ii->", square).item(), np.trace(a[:, :3]), rtol=1e-6)
+    assert np.array_equal(t.T.numpy(), a.T)

@@ -23,3 +23,7 @@ stag.stack([x, x], dim=0)  # E: call-overload
 stag.cat([x, x])  # E: attr-defined
 F.one_hot  # E: attr-defined
 nn.LSTM  # E: attr-defined
+x.flip(0)  # E: attr-defined
+x.t()  # E: attr-defined
+stag.isnan(x)  # E: attr-defined
+stag.allclose(x, x)  # E: attr-defined
