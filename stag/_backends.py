@@ -71,8 +71,15 @@ def default_backend(name: str, device: str | None = None) -> Iterator[Backend]:
         _default.reset(token)
 
 
-def check(name: str, device: str | None) -> Backend:
-    """``Backend(name, device)`` once the library imports and has the device."""
+def check(name: str, device: str | None, current: str | None = None) -> Backend:
+    """``Backend(name, device)`` once the library imports and has the device.
+
+    With the library the values are in (``current``: ``x.to``, ``module.to``), ``name``
+    may be a device alone, as PyTorch's ``x.to("cpu")`` and ``model.to(device)`` take
+    it: that library on that device, where it has one.
+    """
+    if current is not None and device is None and name.split(":")[0] in _DEVICES:
+        name, device = _library_on(name, current), name
     if name not in LIBRARIES:
         raise BackendError(
             f"unknown backend {name!r}; expected one of {', '.join(map(repr, LIBRARIES))}"
@@ -89,6 +96,25 @@ def check(name: str, device: str | None) -> Backend:
         if where.type == "cuda" and not torch.cuda.is_available():
             raise BackendError(f"backend 'torch': device {device!r} asked for, but no GPU here")
     return Backend(name, None if device == "cpu" else device)
+
+
+_DEVICES = ("cpu", "cuda", "mps")  # PyTorch's device types, as x.to(device) names them
+
+
+def _library_on(device: str, current: str) -> str:
+    """The library that keeps values of ``current`` on ``device`` (``x.to("cpu")``)."""
+    kind = device.split(":")[0]
+    if kind == "cpu" and current != "cupy":
+        return current
+    if (kind == "cuda" and current in ("torch", "cupy")) or (kind == "mps" and current == "torch"):
+        return current
+    if kind == "cpu":
+        raise BackendError(f"to: {current} has no 'cpu' device; .to('numpy') copies to the host")
+    raise BackendError(
+        f"to: {device!r} is a device, and {current} has no such device; name the library "
+        f"that computes there: .to('torch', device={device!r})"
+        + (" or .to('cupy')" if kind == "cuda" else "")
+    )
 
 
 def library(name: str) -> ModuleType:

@@ -60,8 +60,9 @@ class Tensor(Values[*Shape]):
     def to(self, backend: str, device: str | None = None) -> Tensor[*Shape]:
         """The values in another library (``"numpy"``, ``"torch"``, ``"cupy"``) and on
         ``device`` (``"cuda"``): no copy between numpy and PyTorch on the CPU, and
-        differentiable, as PyTorch's ``to``: the gradient goes back where it came from."""
-        return transfer(self, backends.check(backend, device))
+        differentiable, as PyTorch's ``to``: the gradient goes back where it came from.
+        A device alone (``x.to("cpu")``, ``x.to("cuda")``) keeps the values' library."""
+        return transfer(self, backends.check(backend, device, backends.name_of(self._data)))
 
     @property
     def requires_grad(self) -> bool:
@@ -1521,8 +1522,13 @@ class Tensor(Values[*Shape]):
     def squeeze(self: Tensor[*S, L1], axis: Literal[-1]) -> Tensor[*S]: ...
     @overload
     def squeeze(self, axis: int) -> Tensor[*AnyShape]: ...
-    def squeeze(self, axis: int) -> Tensor[*AnyShape]:
+    def squeeze(self, axis: int | None = None) -> Tensor[*AnyShape]:
         """Axis ``axis`` (which must have size 1) removed."""
+        if axis is None:  # PyTorch's squeeze(): the overloads reject it, this says why
+            raise TypeError(
+                "squeeze: name the axis, x.squeeze(axis): the static shape must know which "
+                "size-1 dim goes (PyTorch's squeeze() drops every one)"
+            )
         shape = self.shape
         if not -len(shape) <= axis < len(shape) or shape[axis] != 1:
             raise ShapeError(f"squeeze: axis {axis} of shape {shape} is not of size 1")

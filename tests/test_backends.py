@@ -242,6 +242,27 @@ def test_unknown_or_missing_backends_and_devices_raise_clearly() -> None:
             stag.default_backend("cupy").__enter__()
 
 
+def test_a_device_alone_keeps_the_values_library_as_pytorchs_to_does() -> None:
+    # model.to(device), device = "cuda" if ... else "cpu": the CPU is numpy's own
+    x = stag.ones(2)
+    model = nn.Linear(2, 3)
+    assert x.to("cpu") is x and model.to("cpu") is model
+    assert model.weight.backend == "numpy"
+    on_torch = x.to("torch")
+    back = on_torch.to("cpu")
+    assert (back.backend, back.device) == ("torch", "cpu")
+    with pytest.raises(BackendError) as info:
+        model.to("cuda")
+    assert str(info.value) == (
+        "to: 'cuda' is a device, and numpy has no such device; name the library that "
+        "computes there: .to('torch', device='cuda') or .to('cupy')"
+    )
+    assert model.weight.backend == "numpy"  # the refusal moved nothing
+    if not torch.cuda.is_available():
+        with pytest.raises(BackendError, match=r"device 'cuda' asked for, but no GPU here"):
+            on_torch.to("cuda")
+
+
 def test_in_place_rules_hold_on_another_backend() -> None:
     with stag.default_backend("torch"):
         w = stag.ones(3, requires_grad=True)

@@ -104,6 +104,15 @@ def test_an_unknown_keyword_is_named_without_a_hint() -> None:
         x().sum(axes=1)  # type: ignore[call-overload]
 
 
+def test_squeeze_without_an_axis_says_to_name_it() -> None:
+    with pytest.raises(TypeError) as info:
+        stag.zeros(2, 1).squeeze()  # type: ignore[call-arg]
+    assert str(info.value) == (
+        "squeeze: name the axis, x.squeeze(axis): the static shape must know which size-1 "
+        "dim goes (PyTorch's squeeze() drops every one)"
+    )
+
+
 def test_stags_spellings_give_pytorchs_values() -> None:
     t = x()
     assert np.array_equal(t.sum(axis=1).numpy(), t.numpy().sum(1))

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag._autograd import no_grad
-from stag._backends import check, convert
+from stag._backends import check, convert, name_of
 from stag._dims import AnyShape
 from stag._errors import DTypeError, ShapeError
 from stag._tensor import Tensor
@@ -127,11 +127,15 @@ class Module:
 
     def to(self, backend: str, device: str | None = None) -> Self:
         """Move every parameter and buffer to ``backend`` (``"numpy"``, ``"torch"``,
-        ``"cupy"``) and ``device``, in place, as PyTorch's ``module.to``: the tensors stay
+        ``"cupy"``) and ``device``, in place, as PyTorch's ``module.to``; a device alone
+        (``model.to("cpu")``, ``model.to("cuda")``) keeps each tensor's library.  The tensors stay
         the same objects (an optimizer made before keeps them, and moves its state at its
         next step); their gradients move with them.  Returns this module."""
-        where = check(backend, device)
-        for _, tensor, _is_param in self._state():
+        tensors = [tensor for _, tensor, _is_param in self._state()]
+        # every target first (a device alone keeps each tensor's library), so a refusal
+        # leaves every tensor where it was
+        targets = [check(backend, device, name_of(tensor._data)) for tensor in tensors]
+        for tensor, where in zip(tensors, targets, strict=True):
             tensor.array_for_update()  # bumps the version: saved graphs refuse to run
             tensor._data = convert(tensor._data, where)
             if tensor._grad is not None:

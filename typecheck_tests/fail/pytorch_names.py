@@ -27,3 +27,4 @@ x.flip(0)  # E: attr-defined
 x.t()  # E: attr-defined
 stag.isnan(x)  # E: attr-defined
 stag.allclose(x, x)  # E: attr-defined
+x.squeeze()  # E: call-arg
