@@ -171,6 +171,16 @@ NN_MODULES: Mapping[str, str] = {
     "BCELoss": "BCEWithLogitsLoss on the logits",
 }
 
+# ``torch.utils.data``, as ``stag.data``.
+DATA: Mapping[str, str] = {
+    "TensorDataset": "DataLoader(x, y, batch_size=...): the loader takes the arrays or "
+    "tensors themselves",
+    "Dataset": "DataLoader(x, y, batch_size=...) over an input array and a target array",
+    "random_split": "rows picked by a permutation: perm = np.random.default_rng(0)"
+    ".permutation(len(x)); x[perm[:k]], x[perm[k:]]",
+    "DistributedSampler": "DataLoader(x, y, batch_size=..., rank=r, world_size=w)",
+}
+
 # Keyword arguments of PyTorch that stag names as numpy does.
 KEYWORDS: Mapping[str, str] = {
     "dim": "axis",

@@ -11,7 +11,7 @@ import pytest
 
 import stag
 from stag import Tensor, nn
-from stag._pytorch_names import NN_FUNCTIONAL, NN_MODULES, STAG_FUNCTIONS, TENSOR_ATTRIBUTES
+from stag._pytorch_names import DATA, NN_FUNCTIONAL, NN_MODULES, STAG_FUNCTIONS, TENSOR_ATTRIBUTES
 from stag.nn import functional as F
 
 
@@ -48,6 +48,7 @@ def test_other_missing_attributes_keep_pythons_error() -> None:
         (stag, "module stag", STAG_FUNCTIONS),
         (nn, "module stag.nn", NN_MODULES),
         (F, "module stag.nn.functional", NN_FUNCTIONAL),
+        (stag.data, "module stag.data", DATA),
     ],
 )
 def test_a_pytorch_function_or_layer_names_stags_spelling(

@@ -28,3 +28,4 @@ x.t()  # E: attr-defined
 stag.isnan(x)  # E: attr-defined
 stag.allclose(x, x)  # E: attr-defined
 x.squeeze()  # E: call-arg
+stag.data.TensorDataset  # E: attr-defined
