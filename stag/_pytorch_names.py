@@ -93,6 +93,21 @@ TENSOR_ATTRIBUTES: Mapping[str, str] = {
     "unique": "np.unique(x.numpy()) outside the graph",
 }
 
+# Methods of ``torch.nn.Module`` that stag spells otherwise or leaves out.
+MODULE_ATTRIBUTES: Mapping[str, str] = {
+    "forward": "model(x): a stag module's forward is its __call__",
+    "requires_grad_": "for p in model.parameters(): p.requires_grad_(flag)",
+    "add_module": "setattr(model, name, child): assigning a module registers it",
+    "register_buffer": "setattr(model, name, tensor): a tensor attribute without "
+    "requires_grad is a buffer",
+    "register_parameter": "setattr(model, name, tensor) with a tensor that requires grad",
+    "cuda": "model.to('torch', device='cuda') (or 'cupy')",
+    "cpu": "model.to('cpu')",
+    "half": "the layers' dtype=np.float16 when you build them",
+    "float": "the layers' dtype=np.float32 when you build them (the default)",
+    "double": "the layers' dtype=np.float64 when you build them",
+}
+
 # Functions of ``torch`` (as ``stag``), ``torch.nn.functional`` and ``torch.nn``.
 STAG_FUNCTIONS: Mapping[str, str] = {
     "cat": "stag.concat(tensors, axis=...)",
@@ -169,6 +184,20 @@ NN_MODULES: Mapping[str, str] = {
     "TransformerEncoderLayer": "MultiheadAttention, LayerNorm and Linear in a Module "
     "(examples/char_transformer.py)",
     "BCELoss": "BCEWithLogitsLoss on the logits",
+    "utils": "stag.optim.clip_grad_norm_ (PyTorch's nn.utils.clip_grad_norm_)",
+}
+
+# ``torch.nn.init``, as ``stag.nn.init``.
+NN_INIT: Mapping[str, str] = {
+    "constant_": "with stag.no_grad(): t[...] = value",
+    "kaiming_normal_": "stag.nn.init.normal_(t, std=gain / math.sqrt(fan_in)) with "
+    "calculate_gain and calculate_fans, or kaiming_uniform_",
+    "xavier_normal_": "stag.nn.init.normal_(t, std=math.sqrt(2 / (fan_in + fan_out))), or "
+    "xavier_uniform_",
+    "trunc_normal_": "stag.nn.init.normal_(t, std=...) then t.copy_(t.clip(lo, hi)) under "
+    "stag.no_grad()",
+    "orthogonal_": "nothing yet: with stag.no_grad(): t.copy_(stag.tensor(q)), q from np.linalg.qr",
+    "eye_": "with stag.no_grad(): t.copy_(stag.eye(n))",
 }
 
 # ``torch.utils.data``, as ``stag.data``.

@@ -11,7 +11,15 @@ import pytest
 
 import stag
 from stag import Tensor, nn
-from stag._pytorch_names import DATA, NN_FUNCTIONAL, NN_MODULES, STAG_FUNCTIONS, TENSOR_ATTRIBUTES
+from stag._pytorch_names import (
+    DATA,
+    MODULE_ATTRIBUTES,
+    NN_FUNCTIONAL,
+    NN_INIT,
+    NN_MODULES,
+    STAG_FUNCTIONS,
+    TENSOR_ATTRIBUTES,
+)
 from stag.nn import functional as F
 
 
@@ -49,6 +57,7 @@ def test_other_missing_attributes_keep_pythons_error() -> None:
         (nn, "module stag.nn", NN_MODULES),
         (F, "module stag.nn.functional", NN_FUNCTIONAL),
         (stag.data, "module stag.data", DATA),
+        (nn.init, "module stag.nn.init", NN_INIT),
     ],
 )
 def test_a_pytorch_function_or_layer_names_stags_spelling(
@@ -103,6 +112,27 @@ def test_pytorchs_keywords_name_numpys(op: str) -> None:
 def test_an_unknown_keyword_is_named_without_a_hint() -> None:
     with pytest.raises(TypeError, match=r"^sum\(\) got unexpected keyword argument\(s\) 'axes'$"):
         x().sum(axes=1)  # type: ignore[call-overload]
+
+
+def test_a_pytorch_module_method_names_stags_spelling() -> None:
+    model = nn.Linear(2, 3)
+    for name, hint in MODULE_ATTRIBUTES.items():
+        assert not hasattr(nn.Module, name), f"Module.{name} exists: drop it from the table"
+        with pytest.raises(AttributeError) as error:
+            getattr(model, name)
+        assert str(error.value) == (
+            f"'Linear' object has no attribute {name!r} (PyTorch's); write {hint}"
+        )
+    with pytest.raises(AttributeError, match=r"^'Linear' object has no attribute 'frobnicate'$"):
+        model.frobnicate  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_softmax_modules_dim_names_axis() -> None:
+    with pytest.raises(TypeError) as error:
+        nn.Softmax(dim=1)  # type: ignore[arg-type]
+    assert str(error.value) == (
+        "Softmax() got unexpected keyword argument(s) 'dim' (PyTorch's; stag's is axis)"
+    )
 
 
 def test_squeeze_without_an_axis_says_to_name_it() -> None:

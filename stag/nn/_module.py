@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ from stag._autograd import no_grad
 from stag._backends import check, convert, name_of
 from stag._dims import AnyShape
 from stag._errors import DTypeError, ShapeError
+from stag._pytorch_names import MODULE_ATTRIBUTES, missing_attribute
 from stag._tensor import Tensor
 from stag._transforms import register_pytree
 
@@ -66,6 +67,11 @@ class Module:
             for _ in _unique(_walk(self, _contents(name, value), ""), self):
                 pass  # a container whose keys collide is refused when it is assigned
         object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # PyTorch's Module names at run time only: the checkers see none
+
+        def __getattr__(self, name: str) -> object:  # only when the attribute is missing
+            raise missing_attribute(f"{type(self).__name__!r} object", name, MODULE_ATTRIBUTES)
 
     # ----------------------------------------------------------- discovery
     def _is_param(self, name: str, value: object) -> bool:

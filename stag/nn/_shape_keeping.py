@@ -6,10 +6,11 @@ typed ``Tensor[*S] -> Tensor[*S]``.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Literal, Never, TypeVar
 
 from stag._creation import Generator
 from stag._dims import N, S
+from stag._pytorch_names import refuse_keywords
 from stag._tensor import Tensor
 from stag.nn import functional as F
 from stag.nn._module import Module
@@ -91,7 +92,9 @@ class Softmax(_ShapeKeeping):
     **Returns:** probabilities of ``x``'s shape, summing to 1 along ``axis``.
     """
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, **pytorch: Never) -> None:
+        if pytorch:  # nn.Softmax(dim=1): an error naming axis (a type error too)
+            refuse_keywords("Softmax", pytorch)
         super().__init__()
         self.axis = axis
 

@@ -29,3 +29,5 @@ stag.isnan(x)  # E: attr-defined
 stag.allclose(x, x)  # E: attr-defined
 x.squeeze()  # E: call-arg
 stag.data.TensorDataset  # E: attr-defined
+nn.Softmax(dim=1)  # E: arg-type
+nn.Linear(3, 4).forward(x)  # E: attr-defined
