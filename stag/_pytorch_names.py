@@ -139,6 +139,8 @@ STAG_FUNCTIONS: Mapping[str, str] = {
     "clip": "x.clip(lo, hi)",
     "pow": "x ** p",
     "sign": "x / abs(x) where x != 0",
+    "empty": "stag.zeros(...) (stag never hands out uninitialised memory)",
+    "normal": "stag.randn(...) * std + mean",
     "min": "x.min(axis=...) (values) and x.argmin(axis=...) (indices)",
     "argmin": "x.argmin(axis=...)",
     "norm": "x.norm(axis=...)",
@@ -170,6 +172,11 @@ NN_FUNCTIONAL: Mapping[str, str] = {
     "normalize": "x / x.norm(axis=-1, keepdims=True)",
     "embedding": "weight[ids] (integer-tensor indexing) or nn.Embedding",
     "interpolate": "nothing yet: stag has no resizing op",
+    "l1_loss": "abs(x - y).mean()",
+    "smooth_l1_loss": "stag.where(abs(d) < 1, 0.5 * d * d, abs(d) - 0.5).mean(), d = x - y",
+    "huber_loss": "stag.where(abs(d) < delta, 0.5 * d * d, delta * (abs(d) - 0.5 * delta))"
+    ".mean(), d = x - y",
+    "cosine_similarity": "(a * b).sum(axis=-1) / (a.norm(axis=-1) * b.norm(axis=-1))",
 }
 
 NN_MODULES: Mapping[str, str] = {
@@ -185,6 +192,19 @@ NN_MODULES: Mapping[str, str] = {
     "(examples/char_transformer.py)",
     "BCELoss": "BCEWithLogitsLoss on the logits",
     "utils": "stag.optim.clip_grad_norm_ (PyTorch's nn.utils.clip_grad_norm_)",
+    "L1Loss": "abs(x - y).mean() (F.l1_loss's spelling)",
+    "SmoothL1Loss": "a Module whose __call__ is F.smooth_l1_loss's spelling",
+    "HuberLoss": "a Module whose __call__ is F.huber_loss's spelling",
+}
+
+# ``torch.optim.lr_scheduler``, as ``stag.optim.lr_scheduler``.
+LR_SCHEDULER: Mapping[str, str] = {
+    "ReduceLROnPlateau": "nothing yet: lower opt.param_groups[i]['lr'] yourself when the "
+    "validation loss stalls",
+    "OneCycleLR": "LambdaLR(opt, lambda epoch: factor) with the one-cycle factor",
+    "ExponentialLR": "LambdaLR(opt, lambda epoch: gamma ** epoch)",
+    "MultiStepLR": "LambdaLR(opt, lambda epoch: gamma ** sum(epoch >= m for m in milestones))",
+    "CosineAnnealingWarmRestarts": "LambdaLR(opt, ...) with the restart schedule",
 }
 
 # ``torch.nn.init``, as ``stag.nn.init``.

@@ -105,6 +105,15 @@ def test_zero_grad_clears_every_grad():
     assert all(p.grad is None for p in block.parameters())
 
 
+def test_zero_grad_without_set_to_none_zeroes_each_gradient_in_place():
+    block = Block()
+    block(stag.randn(5, 3)).sum().backward()
+    arrays = [p.grad.numpy() for p in block.parameters()]  # views of the gradients
+    block.zero_grad(set_to_none=False)
+    assert all(not a.any() for a in arrays)  # the same arrays, now 0 (PyTorch's in place)
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in block.parameters())
+
+
 # ------------------------------------------------------------------ state dicts
 
 

@@ -138,6 +138,10 @@ def test_zero_grad_clears_every_grad() -> None:
     set_grads(net, grads_for(1))
     SGD(net, lr=0.1).zero_grad()
     assert net.w.grad is None and net.b.grad is None
+    set_grads(net, grads_for(1))
+    SGD(net, lr=0.1).zero_grad(set_to_none=False)
+    assert net.w.grad is not None and not net.w.grad.numpy().any()
+    assert net.b.grad is not None and not net.b.grad.numpy().any()
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))

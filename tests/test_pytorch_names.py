@@ -13,6 +13,7 @@ import stag
 from stag import Tensor, nn
 from stag._pytorch_names import (
     DATA,
+    LR_SCHEDULER,
     MODULE_ATTRIBUTES,
     NN_FUNCTIONAL,
     NN_INIT,
@@ -58,6 +59,7 @@ def test_other_missing_attributes_keep_pythons_error() -> None:
         (F, "module stag.nn.functional", NN_FUNCTIONAL),
         (stag.data, "module stag.data", DATA),
         (nn.init, "module stag.nn.init", NN_INIT),
+        (stag.optim.lr_scheduler, "module stag.optim.lr_scheduler", LR_SCHEDULER),
     ],
 )
 def test_a_pytorch_function_or_layer_names_stags_spelling(

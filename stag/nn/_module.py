@@ -36,6 +36,18 @@ _Member: TypeAlias = tuple[str, "AnyTensor | Module"]
 _PARAM_NAMES = "_param_names"
 
 
+def clear_grads(params: Iterable[Tensor[*AnyShape]], set_to_none: bool) -> None:
+    """``zero_grad``'s body, for modules and optimizers: each ``.grad`` to None or to 0."""
+    for p in params:
+        grad = p.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            grad.zero_()  # the gradient's own array, as PyTorch zeroes it in place
+
+
 class Module:
     """The base class of every layer and model.
 
@@ -173,10 +185,10 @@ class Module:
         """Evaluation mode: ``Dropout`` becomes the identity.  Same as ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Clear every parameter's ``.grad`` (set it to None)."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad``: None, as PyTorch's default; with
+        ``set_to_none=False`` each gradient is set to 0 in place instead."""
+        clear_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Tensor[*AnyShape]]:

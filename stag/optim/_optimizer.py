@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stag._backends import Backend, convert, device_of, kernels, name_of, to_numpy
+from stag.nn._module import clear_grads
 from stag.optim._params import NoModule, Params, collect
 from stag.optim._settings import BufferKind, SettingKind, SettingValue, count, non_negative
 
@@ -201,10 +202,10 @@ class Optimizer(Generic[M]):
         return self._module
 
     # ---------------------------------------------------------------- step
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``.grad`` becomes None)."""
-        for p in self._params:
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: ``.grad`` becomes None, as PyTorch's default;
+        with ``set_to_none=False`` each gradient is set to 0 in place instead."""
+        clear_grads(self._params, set_to_none)
 
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient.

@@ -4,9 +4,18 @@ A schedule is a closed-form function of the epoch count and a group's initial ``
 (``stag/optim/_schedulers.py``).
 """
 
+import typing as _typing
+
 from stag.optim._schedulers import CosineAnnealingLR as CosineAnnealingLR
 from stag.optim._schedulers import LambdaLR as LambdaLR
 from stag.optim._schedulers import LinearWarmup as LinearWarmup
 from stag.optim._schedulers import LRScheduler as LRScheduler
 from stag.optim._schedulers import SchedulerState as SchedulerState
 from stag.optim._schedulers import StepLR as StepLR
+
+if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+
+    def __getattr__(name: str) -> object:
+        from stag._pytorch_names import LR_SCHEDULER, missing_attribute
+
+        raise missing_attribute("module stag.optim.lr_scheduler", name, LR_SCHEDULER)

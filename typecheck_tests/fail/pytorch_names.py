@@ -31,3 +31,5 @@ x.squeeze()  # E: call-arg
 stag.data.TensorDataset  # E: attr-defined
 nn.Softmax(dim=1)  # E: arg-type
 nn.Linear(3, 4).forward(x)  # E: attr-defined
+stag.optim.lr_scheduler.ReduceLROnPlateau  # E: attr-defined
+F.l1_loss  # E: attr-defined

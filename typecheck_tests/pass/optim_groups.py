@@ -71,3 +71,8 @@ def train_step(opt: Optimizer[NoModule], x: Tensor[Batch, In]) -> None:
 x = stag.randn(Batch(2), In(3))
 train_step(adamw, x)
 train_step(SGD(model.parameters(), lr=0.1), x)
+
+# zero_grad as PyTorch spells it: None by default, or 0 in place.
+opt_zeroing = SGD(model.parameters(), lr=0.1)
+opt_zeroing.zero_grad(set_to_none=False)
+model.zero_grad(set_to_none=True)
