@@ -39,12 +39,9 @@ _PARAM_NAMES = "_param_names"
 def clear_grads(params: Iterable[Tensor[*AnyShape]], set_to_none: bool) -> None:
     """``zero_grad``'s body, for modules and optimizers: each ``.grad`` to None or to 0."""
     for p in params:
-        grad = p.grad
-        if grad is None:
-            continue
         if set_to_none:
             p.grad = None
-        else:
+        elif (grad := p.grad) is not None:
             grad.zero_()  # the gradient's own array, as PyTorch zeroes it in place
 
 
