@@ -166,7 +166,8 @@ class Values(Generic[*Shape]):
         if self.size != 1:
             raise ShapeError(
                 f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
-                "use .any() style reductions or compare shapes explicitly"
+                "reduce it to one value first: (x > 0).sum() > 0 is any, "
+                "(x > 0).sum() == x.size is all"
             )
         return bool(self._data)
 

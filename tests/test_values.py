@@ -64,3 +64,14 @@ def test_the_conversions_read_another_librarys_values() -> None:
     pytest.importorskip("torch")
     t = stag.tensor(np.float64(2.5)).to("torch")
     assert (f"{t:.2f}", int(t), [0, 1, 2][stag.tensor(1).to("torch")]) == ("2.50", 2, 1)
+
+
+def test_the_truth_of_several_values_is_refused_with_a_reduction_that_works() -> None:
+    x = stag.tensor(np.array([1.0, -2.0, 3.0]))
+    with pytest.raises(stag.ShapeError) as info:
+        bool(x)
+    assert str(info.value) == (
+        "bool: the truth value of a tensor of shape (3,) is ambiguous; reduce it to one "
+        "value first: (x > 0).sum() > 0 is any, (x > 0).sum() == x.size is all"
+    )
+    assert bool((x > 0).sum() > 0) and not bool((x > 0).sum() == x.size)  # the spellings
