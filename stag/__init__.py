@@ -99,8 +99,6 @@ __version__ = "0.1.0"
 import typing as _typing
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import STAG_FUNCTIONS, missing_attribute
-
-        raise missing_attribute("module stag", name, STAG_FUNCTIONS)
+    __getattr__ = _module_getattr(__name__)

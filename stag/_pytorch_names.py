@@ -12,7 +12,7 @@ the ``**pytorch`` catch-all of the axis-taking methods) are defined only at run 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -241,6 +241,29 @@ KEYWORDS: Mapping[str, str] = {
     "dtype": "x.astype(dtype) on the result",
     "device": "stag.default_backend('torch', device=...) around the call, or x.to(...) after",
 }
+
+
+# Each stag namespace and the table of PyTorch's names it answers.
+MODULE_TABLES: Mapping[str, Mapping[str, str]] = {
+    "stag": STAG_FUNCTIONS,
+    "stag.nn": NN_MODULES,
+    "stag.nn.functional": NN_FUNCTIONAL,
+    "stag.nn.init": NN_INIT,
+    "stag.optim.lr_scheduler": LR_SCHEDULER,
+    "stag.data": DATA,
+}
+
+
+def module_getattr(module: str) -> Callable[[str], NoReturn]:
+    """The module ``__getattr__`` (PEP 562) of namespace ``module``: a missing name is an
+    ``AttributeError``, with stag's spelling when the name is PyTorch's.  Assigned at run
+    time only (``if not TYPE_CHECKING``), so the checkers see no such attribute."""
+    table = MODULE_TABLES[module]
+
+    def __getattr__(name: str) -> NoReturn:
+        raise missing_attribute(f"module {module}", name, table)
+
+    return __getattr__
 
 
 def missing_attribute(owner: str, name: str, table: Mapping[str, str]) -> AttributeError:

@@ -5,8 +5,6 @@ import typing as _typing
 from stag.data._loader import DataLoader as DataLoader
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import DATA, missing_attribute
-
-        raise missing_attribute("module stag.data", name, DATA)
+    __getattr__ = _module_getattr(__name__)

@@ -44,8 +44,6 @@ from stag.nn._shape_keeping import Softmax as Softmax
 from stag.nn._shape_keeping import Tanh as Tanh
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import NN_MODULES, missing_attribute
-
-        raise missing_attribute("module stag.nn", name, NN_MODULES)
+    __getattr__ = _module_getattr(__name__)

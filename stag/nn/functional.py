@@ -27,8 +27,6 @@ from stag.nn._pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from stag.nn._pooling import avg_pool2d as avg_pool2d
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import NN_FUNCTIONAL, missing_attribute
-
-        raise missing_attribute("module stag.nn.functional", name, NN_FUNCTIONAL)
+    __getattr__ = _module_getattr(__name__)

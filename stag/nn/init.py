@@ -15,8 +15,6 @@ from stag.nn._init import xavier_uniform_ as xavier_uniform_
 from stag.nn._init import zeros_ as zeros_
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import NN_INIT, missing_attribute
-
-        raise missing_attribute("module stag.nn.init", name, NN_INIT)
+    __getattr__ = _module_getattr(__name__)

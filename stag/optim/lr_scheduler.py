@@ -14,8 +14,6 @@ from stag.optim._schedulers import SchedulerState as SchedulerState
 from stag.optim._schedulers import StepLR as StepLR
 
 if not _typing.TYPE_CHECKING:  # PyTorch's names at run time only: the checkers see none
+    from stag._pytorch_names import module_getattr as _module_getattr
 
-    def __getattr__(name: str) -> object:
-        from stag._pytorch_names import LR_SCHEDULER, missing_attribute
-
-        raise missing_attribute("module stag.optim.lr_scheduler", name, LR_SCHEDULER)
+    __getattr__ = _module_getattr(__name__)
