@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -237,11 +238,10 @@ def backward(
             t._record = prim.freed_record
 
 
-def _sum(a: Array, b: Array) -> Array:
-    """How backward adds the gradients of a tensor used twice: a name that
-    ``stag.compile``'s capture can replace to record the sum (``a + b`` inline would not
-    be seen); the operator, so that another library's arrays stay in it."""
-    return a + b
+#: How backward adds the gradients of a tensor used twice: a name that ``stag.compile``'s
+#: capture can replace to record the sum (``a + b`` inline would not be seen); the
+#: operator, so that another library's arrays stay in it, and a C function (no frame).
+_sum: Callable[[Array, Array], Array] = operator.add
 
 
 #: Non-leaf tensors whose gradient backward keeps in ``.grad`` (``Tensor.retain_grad()``),

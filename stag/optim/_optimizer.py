@@ -346,9 +346,8 @@ class Optimizer(Generic[M]):
 
 def follow(buffers: dict[str, Array], data: Any) -> None:
     """Move a parameter's buffers to its library and device (after ``module.to``)."""
-    library = type(data)
-    if library is np.ndarray and all(type(buf) is library for buf in buffers.values()):
-        return  # the usual case: numpy's
+    if type(data) is np.ndarray and type(next(iter(buffers.values()))) is np.ndarray:
+        return  # the usual case, every step: numpy's (a parameter's buffers move together)
     where = Backend(name_of(data), device_of(data))
     for name, buf in buffers.items():
         if type(buf) is not type(data) or device_of(buf) != where.device:
